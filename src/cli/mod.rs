@@ -1,0 +1,248 @@
+//! The command line. One file per subcommand; this file holds the argument types, the
+//! project lookup and the exit-code policy (0 ok, 1 failure, 2 usage).
+
+mod check;
+mod init;
+mod items;
+mod run;
+mod runs;
+mod schedule;
+mod schema;
+mod serve;
+mod status;
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::project::Project;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "caibian",
+    version,
+    about = "采编：人大常委会办公室的信息报送与宣传工作平台",
+    long_about = "采编（caibian）收集各单位报送的稿件和媒体新闻，入库、去重、评分、编刊，并生成宣传网站。\n\
+                  在项目目录（含 caibian.toml）中运行，或用 -C 指定项目目录。"
+)]
+pub struct Cli {
+    /// 项目目录（默认：当前目录或其上级中含 caibian.toml 的目录）
+    #[arg(short = 'C', long = "project", global = true, value_name = "目录")]
+    project: Option<PathBuf>,
+    /// 输出更多日志（-vv 更详细）
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+    /// 只输出警告和错误
+    #[arg(short, long, global = true)]
+    quiet: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// 新建一个项目（配置、流水线、空收件箱、网站主题）
+    Init(init::Args),
+    /// 立即运行流水线（默认全部已启用的流水线），并打印运行结果
+    Run(run::Args),
+    /// 常驻运行：按各流水线的定时计划自动运行
+    Serve(serve::Args),
+    /// 列出流水线的运行记录
+    Runs(runs::Args),
+    /// 计算定时表达式接下来的运行时间，用于在启用前核对计划
+    Schedule(schedule::Args),
+    /// 列出已入库的稿件
+    Items(items::Args),
+    /// 列出被隔离的文件及原因
+    Quarantine(items::QuarantineArgs),
+    /// 修改稿件状态（记入审计日志）
+    Status(status::Args),
+    /// 检查配置和流水线文件，列出各流水线的下次运行时间
+    Check(check::Args),
+    /// 生成 schemas/ 中的 JSON Schema（--check 只检查是否过期）
+    Schema(schema::Args),
+}
+
+/// Parses arguments, runs the command, and maps the outcome to an exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            // Help and version go to stdout with 0; usage errors to stderr with 2.
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    init_logging(cli.verbose, cli.quiet);
+    let g = Global {
+        project: cli.project,
+    };
+    let res = match cli.command {
+        Command::Init(a) => init::exec(a),
+        Command::Run(a) => run::exec(&g, a),
+        Command::Serve(a) => serve::exec(&g, a),
+        Command::Runs(a) => runs::exec(&g, a),
+        Command::Schedule(a) => schedule::exec(&g, a),
+        Command::Items(a) => items::exec(&g, a),
+        Command::Quarantine(a) => items::exec_quarantine(&g, a),
+        Command::Status(a) => status::exec(&g, a),
+        Command::Check(a) => check::exec(&g, a),
+        Command::Schema(a) => schema::exec(&g, a),
+    };
+    match res {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("错误：{e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(verbose: u8, quiet: bool) {
+    let level = match (quiet, verbose) {
+        (true, _) => tracing::Level::WARN,
+        (false, 0) => tracing::Level::WARN,
+        (false, 1) => tracing::Level::INFO,
+        _ => tracing::Level::DEBUG,
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_target(false)
+        .try_init();
+}
+
+/// Options shared by all subcommands.
+pub(crate) struct Global {
+    project: Option<PathBuf>,
+}
+
+impl Global {
+    pub(crate) fn project(&self) -> anyhow::Result<Project> {
+        let start = match &self.project {
+            Some(p) => p.clone(),
+            None => std::env::current_dir()?,
+        };
+        Ok(Project::discover(&start)?)
+    }
+}
+
+/// Formats a stored UTC timestamp in the project's zone.
+pub(crate) fn local_time(ts: &str, tz: chrono_tz::Tz) -> String {
+    chrono::DateTime::parse_from_rfc3339(ts)
+        .map(|t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S").to_string())
+        .unwrap_or_else(|_| ts.to_string())
+}
+
+/// Pads `s` to `width` terminal columns (CJK characters count as two).
+pub(crate) fn pad(s: &str, width: usize) -> String {
+    let w = display_width(s);
+    if w >= width {
+        s.to_string()
+    } else {
+        format!("{s}{}", " ".repeat(width - w))
+    }
+}
+
+pub(crate) fn display_width(s: &str) -> usize {
+    s.chars()
+        .map(|c| {
+            let u = c as u32;
+            // East Asian wide and full-width ranges; good enough for Chinese text.
+            if (0x1100..=0x115F).contains(&u)
+                || (0x2E80..=0xA4CF).contains(&u)
+                || (0xAC00..=0xD7A3).contains(&u)
+                || (0xF900..=0xFAFF).contains(&u)
+                || (0xFE30..=0xFE4F).contains(&u)
+                || (0xFF00..=0xFF60).contains(&u)
+                || (0xFFE0..=0xFFE6).contains(&u)
+            {
+                2
+            } else {
+                1
+            }
+        })
+        .sum()
+}
+
+/// Cuts `s` to at most `width` columns, marking the cut with "…".
+pub(crate) fn truncate(s: &str, width: usize) -> String {
+    if display_width(s) <= width {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    let mut w = 0;
+    for c in s.chars() {
+        let cw = display_width(c.encode_utf8(&mut [0; 4]));
+        if w + cw + 1 > width {
+            break;
+        }
+        out.push(c);
+        w += cw;
+    }
+    out.push('…');
+    out
+}
+
+pub(crate) fn status_label(s: &str) -> &str {
+    match s {
+        "ok" => "成功",
+        "partial" => "部分失败",
+        "failed" => "失败",
+        "interrupted" => "中断",
+        "running" => "运行中",
+        other => other,
+    }
+}
+
+pub(crate) fn trigger_label(s: &str) -> &str {
+    match s {
+        "manual" => "手动",
+        "schedule" => "定时",
+        "catch-up" => "补跑",
+        other => other,
+    }
+}
+
+/// Stops `cancel` on SIGINT/SIGTERM, from a small background thread, so long CLI commands
+/// finish the current item and record an interrupted run instead of dying mid-way.
+pub(crate) fn cancel_on_signal(cancel: crate::collect::Cancel) {
+    std::thread::spawn(move || {
+        let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        else {
+            return;
+        };
+        rt.block_on(async {
+            wait_for_signal().await;
+            eprintln!("收到停止信号：处理完当前文件后停止……");
+            cancel.cancel();
+        });
+    });
+}
+
+pub(crate) async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

@@ -1,0 +1,382 @@
+//! `caibian.toml`: the project's settings, its registry of reporting units, its sections (栏目)
+//! and its publications.
+//!
+//! The types here are also the source of `schemas/caibian.schema.json` (see [`crate::schema`]),
+//! so every field carries a doc comment that ends up in the schema users' editors show.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::diag::{self, FileError};
+use crate::text::fold_name;
+
+/// The whole `caibian.toml`.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Project-wide settings.
+    #[serde(default)]
+    pub project: ProjectSettings,
+    /// The reporting units (报送单位) and media known to the office.
+    #[serde(default)]
+    pub units: Vec<UnitDef>,
+    /// Sections / columns (栏目), in their usual order.
+    #[serde(default)]
+    pub sections: Vec<SectionDef>,
+    /// The office's own publications.
+    #[serde(default)]
+    pub publications: Vec<PublicationDef>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectSettings {
+    /// The office's name, shown in reports and on the site.
+    #[serde(default = "default_office")]
+    pub name: String,
+    /// Where the database, archives and indexes live, relative to the project root.
+    #[serde(default = "default_data_dir")]
+    pub data_dir: PathBuf,
+    /// IANA time zone in which schedules run and dates are shown.
+    #[serde(default)]
+    pub timezone: TimeZone,
+}
+
+impl Default for ProjectSettings {
+    fn default() -> Self {
+        ProjectSettings {
+            name: default_office(),
+            data_dir: default_data_dir(),
+            timezone: TimeZone::default(),
+        }
+    }
+}
+
+fn default_office() -> String {
+    "人大常委会办公室".to_string()
+}
+
+fn default_data_dir() -> PathBuf {
+    PathBuf::from("data")
+}
+
+/// A time zone name such as `Asia/Shanghai`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeZone(pub chrono_tz::Tz);
+
+impl Default for TimeZone {
+    fn default() -> Self {
+        TimeZone(chrono_tz::Asia::Shanghai)
+    }
+}
+
+impl FromStr for TimeZone {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        s.trim()
+            .parse::<chrono_tz::Tz>()
+            .map(TimeZone)
+            .map_err(|_| format!("未知的时区「{s}」（应为 IANA 时区名，例如 Asia/Shanghai）"))
+    }
+}
+
+impl fmt::Display for TimeZone {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0.name())
+    }
+}
+
+impl<'de> Deserialize<'de> for TimeZone {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+impl Serialize for TimeZone {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.0.name())
+    }
+}
+
+impl JsonSchema for TimeZone {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "TimeZone".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "description": "IANA time zone name, e.g. Asia/Shanghai",
+            "default": "Asia/Shanghai"
+        })
+    }
+}
+
+/// A unit that reports to the office (or a medium that writes about it).
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UnitDef {
+    /// Canonical name, e.g. 西湖县人大常委会.
+    pub name: String,
+    /// What kind of unit it is (affects scoring and source weight).
+    #[serde(rename = "type")]
+    pub kind: UnitKind,
+    /// Other names the unit's files may use, e.g. 西湖县人大.
+    #[serde(default)]
+    pub aliases: Vec<String>,
+}
+
+/// Unit types, named as the office names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize, JsonSchema)]
+pub enum UnitKind {
+    #[serde(rename = "县区人大")]
+    CountyCongress,
+    #[serde(rename = "专门委员会")]
+    SpecialCommittee,
+    #[serde(rename = "工作机构")]
+    WorkingBody,
+    #[serde(rename = "代表联络站")]
+    LiaisonStation,
+    #[serde(rename = "媒体")]
+    Media,
+}
+
+impl UnitKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UnitKind::CountyCongress => "县区人大",
+            UnitKind::SpecialCommittee => "专门委员会",
+            UnitKind::WorkingBody => "工作机构",
+            UnitKind::LiaisonStation => "代表联络站",
+            UnitKind::Media => "媒体",
+        }
+    }
+}
+
+/// A section / column (栏目).
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SectionDef {
+    /// Name as printed, e.g. 立法之窗.
+    pub name: String,
+    /// URL-safe name for the site, e.g. lifa. Never change it once the site is published.
+    #[serde(default)]
+    pub slug: Option<String>,
+}
+
+/// One of the office's publications.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PublicationDef {
+    /// Name without book-title marks, e.g. 人大建设.
+    pub name: String,
+    pub kind: PublicationKind,
+    /// Issues per year (the magazine: 6).
+    #[schemars(range(min = 1, max = 366))]
+    pub issues_per_year: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum PublicationKind {
+    /// 简报, e.g. 《人大信息》
+    Bulletin,
+    /// 刊物, e.g. 《人大建设》
+    Magazine,
+}
+
+impl Config {
+    /// Parses and validates `caibian.toml` text.
+    pub fn parse(path: &Path, text: &str) -> Result<Config, FileError> {
+        let cfg: Config = diag::from_toml(path, text, 1)?;
+        cfg.validate(path, text)?;
+        Ok(cfg)
+    }
+
+    pub fn load(path: &Path) -> Result<Config, FileError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| FileError::new(path, format!("无法读取配置文件：{e}")))?;
+        Config::parse(path, &text)
+    }
+
+    fn validate(&self, path: &Path, text: &str) -> Result<(), FileError> {
+        // Names and aliases must point to exactly one unit, or matching would be a guess.
+        let mut seen: HashMap<String, &str> = HashMap::new();
+        for (i, u) in self.units.iter().enumerate() {
+            if u.name.trim().is_empty() {
+                return Err(FileError::new(path, "单位名称不能为空")
+                    .with_key(format!("units[{i}].name"))
+                    .at_line(find_line(text, &u.name)));
+            }
+            for (j, n) in std::iter::once(&u.name).chain(&u.aliases).enumerate() {
+                let key = fold_name(n);
+                if let Some(other) = seen.insert(key, &u.name) {
+                    let field = if j == 0 {
+                        format!("units[{i}].name")
+                    } else {
+                        format!("units[{i}].aliases")
+                    };
+                    return Err(FileError::new(
+                        path,
+                        format!("名称「{n}」同时属于单位「{other}」和「{}」", u.name),
+                    )
+                    .with_key(field)
+                    .at_line(find_line(text, n)));
+                }
+            }
+        }
+        let mut names = HashMap::new();
+        for (i, s) in self.sections.iter().enumerate() {
+            if names.insert(s.name.as_str(), i).is_some() {
+                return Err(FileError::new(path, format!("栏目「{}」重复", s.name))
+                    .with_key(format!("sections[{i}].name"))
+                    .at_line(find_line(text, &s.name)));
+            }
+        }
+        for (i, p) in self.publications.iter().enumerate() {
+            if !(1..=366).contains(&p.issues_per_year) {
+                return Err(FileError::new(
+                    path,
+                    format!("每年期数应在 1–366 之间，实际是 {}", p.issues_per_year),
+                )
+                .with_key(format!("publications[{i}].issues_per_year"))
+                .at_line(find_line(text, &p.name)));
+            }
+        }
+        Ok(())
+    }
+
+    /// The unit registry built from `[[units]]`.
+    pub fn registry(&self) -> Registry {
+        Registry::new(&self.units)
+    }
+
+    pub fn section(&self, name: &str) -> Option<&SectionDef> {
+        let folded = fold_name(name);
+        self.sections.iter().find(|s| fold_name(&s.name) == folded)
+    }
+}
+
+/// Best-effort line of a quoted value, for validation errors found after parsing.
+fn find_line(text: &str, value: &str) -> Option<usize> {
+    for quote in ['"', '\''] {
+        let needle = format!("{quote}{value}{quote}");
+        if let Some(pos) = text.find(&needle) {
+            return Some(diag::line_of(text, pos));
+        }
+    }
+    None
+}
+
+/// Resolves the names units write on their files to canonical units.
+#[derive(Debug, Clone, Default)]
+pub struct Registry {
+    units: Vec<UnitDef>,
+    by_name: HashMap<String, usize>,
+}
+
+impl Registry {
+    pub fn new(units: &[UnitDef]) -> Registry {
+        let mut by_name = HashMap::new();
+        for (i, u) in units.iter().enumerate() {
+            by_name.insert(fold_name(&u.name), i);
+            for a in &u.aliases {
+                by_name.insert(fold_name(a), i);
+            }
+        }
+        Registry {
+            units: units.to_vec(),
+            by_name,
+        }
+    }
+
+    /// Finds a unit by canonical name or alias. Whitespace and full-width forms are ignored,
+    /// and a trailing 办公室 is tolerated (units often sign as "XX县人大常委会办公室").
+    pub fn resolve(&self, name: &str) -> Option<&UnitDef> {
+        let folded = fold_name(name);
+        if let Some(&i) = self.by_name.get(&folded) {
+            return Some(&self.units[i]);
+        }
+        let stripped = folded.strip_suffix("办公室")?;
+        self.by_name.get(stripped).map(|&i| &self.units[i])
+    }
+
+    pub fn units(&self) -> &[UnitDef] {
+        &self.units
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = r#"
+[project]
+name = "江北市人大常委会办公室"
+
+[[units]]
+name = "西湖县人大常委会"
+type = "县区人大"
+aliases = ["西湖县人大"]
+
+[[sections]]
+name = "立法之窗"
+slug = "lifa"
+
+[[publications]]
+name = "人大建设"
+kind = "magazine"
+issues_per_year = 6
+"#;
+
+    #[test]
+    fn parses_and_resolves_aliases() {
+        let cfg = Config::parse(Path::new("caibian.toml"), SAMPLE).unwrap();
+        assert_eq!(cfg.project.timezone, TimeZone(chrono_tz::Asia::Shanghai));
+        let reg = cfg.registry();
+        assert_eq!(reg.resolve("西湖县人大").unwrap().name, "西湖县人大常委会");
+        assert_eq!(
+            reg.resolve(" 西湖县人大常委会办公室 ").unwrap().name,
+            "西湖县人大常委会"
+        );
+        assert!(reg.resolve("北山县人大").is_none());
+    }
+
+    #[test]
+    fn bad_unit_type_names_line_and_key() {
+        let text = SAMPLE.replace("type = \"县区人大\"", "type = \"县人大\"");
+        let e = Config::parse(Path::new("caibian.toml"), &text).unwrap_err();
+        assert_eq!(e.line, Some(8), "{e}");
+        assert_eq!(e.key.as_deref(), Some("units[0].type"));
+        assert!(e.message.contains("取值「县人大」无效"), "{e}");
+        assert!(e.message.contains("县区人大"), "{e}");
+    }
+
+    #[test]
+    fn unknown_key_is_an_error() {
+        let text = SAMPLE.replace("slug = \"lifa\"", "slag = \"lifa\"");
+        let e = Config::parse(Path::new("caibian.toml"), &text).unwrap_err();
+        assert_eq!(e.line, Some(13), "{e}");
+        assert!(e.to_string().contains("未知的键「slag」"), "{e}");
+    }
+
+    #[test]
+    fn bad_timezone_and_duplicate_alias() {
+        let text = SAMPLE.replace(
+            "name = \"江北市人大常委会办公室\"",
+            "name = \"x\"\ntimezone = \"Asia/Beijing\"",
+        );
+        let e = Config::parse(Path::new("caibian.toml"), &text).unwrap_err();
+        assert!(e.message.contains("未知的时区「Asia/Beijing」"), "{e}");
+        assert_eq!(e.line, Some(4));
+
+        let text = format!("{SAMPLE}\n[[units]]\nname = \"西湖县人大\"\ntype = \"媒体\"\n");
+        let e = Config::parse(Path::new("caibian.toml"), &text).unwrap_err();
+        assert!(e.message.contains("同时属于"), "{e}");
+    }
+}

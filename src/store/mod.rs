@@ -1,0 +1,876 @@
+//! The store: one embedded SQLite database, the single source of truth.
+//!
+//! Invariants (relied on by collect, schedule and everything downstream):
+//! - every multi-row change is one transaction (`store_item`, `set_status`, `record_quarantine`);
+//! - an item's `id` never changes and is derived from its first content hash, so re-collecting
+//!   the same content into a fresh database yields the same id;
+//! - `content_hash` is unique: the same content is stored once, later copies are duplicates;
+//! - `audit_log` is append-only (enforced by triggers);
+//! - the database is written with `synchronous = FULL`, so a committed row survives a crash
+//!   before the file it describes is moved (collect moves files only after commit).
+
+mod schema;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use serde::Serialize;
+
+use crate::config::UnitDef;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("数据库 {path} 出错：{source}")]
+    Sqlite {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error("数据库 {path} 升级失败：{source}")]
+    Migration {
+        path: PathBuf,
+        #[source]
+        source: rusqlite_migration::Error,
+    },
+    #[error("无法创建数据目录 {path}：{source}")]
+    Dir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("找不到稿件「{0}」")]
+    NoSuchItem(String),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// Current time as stored: RFC 3339 in UTC, second precision.
+pub fn now() -> String {
+    ts(Utc::now())
+}
+
+pub fn ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ItemKind {
+    Submission,
+    News,
+}
+
+impl ItemKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ItemKind::Submission => "submission",
+            ItemKind::News => "news",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            ItemKind::Submission => "报送",
+            ItemKind::News => "新闻",
+        }
+    }
+}
+
+/// Editorial status of an item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    New,
+    Reviewing,
+    Adopted,
+    Returned,
+    Archived,
+}
+
+impl Status {
+    pub const ALL: [Status; 5] = [
+        Status::New,
+        Status::Reviewing,
+        Status::Adopted,
+        Status::Returned,
+        Status::Archived,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::New => "new",
+            Status::Reviewing => "reviewing",
+            Status::Adopted => "adopted",
+            Status::Returned => "returned",
+            Status::Archived => "archived",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::New => "新收",
+            Status::Reviewing => "审核中",
+            Status::Adopted => "已采用",
+            Status::Returned => "已退稿",
+            Status::Archived => "已归档",
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+impl FromStr for Status {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        Status::ALL
+            .into_iter()
+            .find(|st| st.as_str() == s || st.label() == s)
+            .ok_or_else(|| {
+                format!("未知的状态「{s}」（可选：new/新收、reviewing/审核中、adopted/已采用、returned/已退稿、archived/已归档）")
+            })
+    }
+}
+
+/// A writer's part in an item. Shares of one item sum to 1.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Author {
+    pub name: String,
+    /// Canonical unit name when the writer belongs to another unit than the item's.
+    pub unit: Option<String>,
+    pub share: f64,
+}
+
+/// An item ready to be stored, produced by a source.
+#[derive(Debug, Clone, Default)]
+pub struct NewItem {
+    pub kind: Option<ItemKind>,
+    pub unit: Option<String>,
+    pub title: String,
+    pub body: String,
+    pub summary: Option<String>,
+    pub genre: Option<String>,
+    pub written_at: Option<String>,
+    pub submitted_at: Option<String>,
+    pub published_at: Option<String>,
+    pub url: Option<String>,
+    pub section: Option<String>,
+    pub tags: Vec<String>,
+    pub authors: Vec<Author>,
+}
+
+/// The file an item (or a quarantine record) came from.
+#[derive(Debug, Clone)]
+pub struct NewFile {
+    pub source: String,
+    pub raw_hash: String,
+    pub original_path: String,
+    pub archived_path: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stored {
+    /// A new item with this id.
+    New(String),
+    /// Same content as this existing item; nothing new was stored.
+    Duplicate(String),
+}
+
+/// A row of the ingest ledger.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileRecord {
+    pub id: i64,
+    pub source: String,
+    pub raw_hash: String,
+    pub original_path: String,
+    pub archived_path: String,
+    pub outcome: String,
+    pub item_id: Option<String>,
+    pub reason: Option<String>,
+    pub run_id: Option<i64>,
+    pub taken_at: String,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub new: u64,
+    pub duplicate: u64,
+    pub quarantined: u64,
+    pub failed: u64,
+    pub skipped: u64,
+}
+
+impl Counts {
+    pub fn add(&mut self, o: &Counts) {
+        self.new += o.new;
+        self.duplicate += o.duplicate;
+        self.quarantined += o.quarantined;
+        self.failed += o.failed;
+        self.skipped += o.skipped;
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RunRecord {
+    pub id: i64,
+    pub pipeline: String,
+    pub trigger: String,
+    pub scheduled_for: Option<String>,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+    pub status: String,
+    pub counts: Counts,
+    pub errors: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ItemSummary {
+    pub id: String,
+    pub kind: String,
+    pub unit: Option<String>,
+    pub title: String,
+    pub status: String,
+    pub section: Option<String>,
+    pub written_at: Option<String>,
+    pub collected_at: String,
+    pub authors: Vec<Author>,
+    pub chars: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditEntry {
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub from_status: Option<String>,
+    pub to_status: Option<String>,
+    pub note: Option<String>,
+}
+
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Store> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::Dir {
+                path: dir.to_path_buf(),
+                source,
+            })?;
+        }
+        let sq = |source| StoreError::Sqlite {
+            path: path.to_path_buf(),
+            source,
+        };
+        let mut conn = Connection::open(path).map_err(sq)?;
+        // WAL lets readers (runs, the web UI) work while a pipeline writes. FULL sync: a commit
+        // is on disk before collect moves the file it describes (see module docs).
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(sq)?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(sq)?;
+        conn.pragma_update(None, "foreign_keys", "ON").map_err(sq)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(sq)?;
+        schema::migrations()
+            .to_latest(&mut conn)
+            .map_err(|source| StoreError::Migration {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        Ok(Store {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn err(&self, source: rusqlite::Error) -> StoreError {
+        StoreError::Sqlite {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    /// Raw connection, for read-only queries of later stages.
+    pub fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// `PRAGMA integrity_check`: `Ok(())` when the database is sound.
+    pub fn integrity_check(&self) -> Result<()> {
+        let res: String = self
+            .conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .map_err(|e| self.err(e))?;
+        if res == "ok" {
+            Ok(())
+        } else {
+            Err(StoreError::Invalid(format!(
+                "数据库完整性检查未通过：{res}"
+            )))
+        }
+    }
+
+    /// Mirrors the config's unit registry into the `units` table (one transaction). Units
+    /// removed from the config stay in the table: old items still point at them.
+    pub fn sync_units(&mut self, units: &[UnitDef]) -> Result<()> {
+        let path = self.path.clone();
+        let sq = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(sq)?;
+        {
+            let mut st = tx
+                .prepare(
+                    "INSERT INTO units(name, kind, aliases) VALUES (?1, ?2, ?3)
+                     ON CONFLICT(name) DO UPDATE SET kind = excluded.kind, aliases = excluded.aliases",
+                )
+                .map_err(sq)?;
+            for u in units {
+                let aliases = serde_json::to_string(&u.aliases).unwrap_or_else(|_| "[]".into());
+                st.execute(params![u.name, u.kind.as_str(), aliases])
+                    .map_err(sq)?;
+            }
+        }
+        tx.commit().map_err(sq)
+    }
+
+    /// Ledger rows for a raw file hash, oldest first.
+    pub fn files_with_hash(&self, raw_hash: &str) -> Result<Vec<FileRecord>> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT id, source, raw_hash, original_path, archived_path, outcome, item_id,
+                        reason, run_id, taken_at
+                 FROM files WHERE raw_hash = ?1 ORDER BY id",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = st
+            .query_map([raw_hash], file_row)
+            .map_err(|e| self.err(e))?
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| self.err(e))?;
+        Ok(rows)
+    }
+
+    pub fn quarantined(&self, limit: usize) -> Result<Vec<FileRecord>> {
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT id, source, raw_hash, original_path, archived_path, outcome, item_id,
+                        reason, run_id, taken_at
+                 FROM files WHERE outcome = 'quarantined' ORDER BY id DESC LIMIT ?1",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = st
+            .query_map([limit as i64], file_row)
+            .map_err(|e| self.err(e))?
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| self.err(e))?;
+        Ok(rows)
+    }
+
+    /// Changes where a ledger row's original is archived (after a name clash at move time).
+    pub fn set_archived_path(&self, file_id: i64, archived_path: &str) -> Result<()> {
+        self.conn
+            .execute(
+                "UPDATE files SET archived_path = ?2 WHERE id = ?1",
+                params![file_id, archived_path],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    /// Stores an item and the ledger row of its file in one transaction. If the same content
+    /// is already stored, records the file as a duplicate of that item instead.
+    pub fn store_item(
+        &mut self,
+        item: &NewItem,
+        file: Option<&NewFile>,
+        source: &str,
+        run_id: Option<i64>,
+    ) -> Result<Stored> {
+        let hash = crate::text::content_hash(&item.title, &item.body);
+        let path = self.path.clone();
+        let sq = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(sq)?;
+        let existing: Option<String> = tx
+            .query_row(
+                "SELECT id FROM items WHERE content_hash = ?1",
+                [&hash],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(sq)?;
+        let outcome = match existing {
+            Some(id) => Stored::Duplicate(id),
+            None => {
+                let id = insert_item(&tx, item, &hash, source, run_id).map_err(sq)?;
+                Stored::New(id)
+            }
+        };
+        if let Some(f) = file {
+            let (kind, id) = match &outcome {
+                Stored::New(id) => ("stored", id),
+                Stored::Duplicate(id) => ("duplicate", id),
+            };
+            tx.execute(
+                "INSERT INTO files(source, raw_hash, original_path, archived_path, outcome,
+                                   item_id, run_id, taken_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![
+                    f.source,
+                    f.raw_hash,
+                    f.original_path,
+                    f.archived_path,
+                    kind,
+                    id,
+                    run_id,
+                    now()
+                ],
+            )
+            .map_err(sq)?;
+        }
+        tx.commit().map_err(sq)?;
+        Ok(outcome)
+    }
+
+    /// Records a file that could not be taken in, with its reason.
+    pub fn record_quarantine(
+        &mut self,
+        file: &NewFile,
+        reason: &str,
+        run_id: Option<i64>,
+    ) -> Result<i64> {
+        self.conn
+            .execute(
+                "INSERT INTO files(source, raw_hash, original_path, archived_path, outcome,
+                                   reason, run_id, taken_at)
+                 VALUES (?1, ?2, ?3, ?4, 'quarantined', ?5, ?6, ?7)",
+                params![
+                    file.source,
+                    file.raw_hash,
+                    file.original_path,
+                    file.archived_path,
+                    reason,
+                    run_id,
+                    now()
+                ],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Changes an item's status and appends the change to the audit log, in one transaction.
+    /// Returning an item (退稿) needs a reason.
+    pub fn set_status(
+        &mut self,
+        id: &str,
+        to: Status,
+        actor: &str,
+        note: Option<&str>,
+    ) -> Result<()> {
+        if to == Status::Returned && note.is_none_or(|n| n.trim().is_empty()) {
+            return Err(StoreError::Invalid("退稿必须写明理由".into()));
+        }
+        let path = self.path.clone();
+        let sq = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(sq)?;
+        let from: Option<String> = tx
+            .query_row("SELECT status FROM items WHERE id = ?1", [id], |r| r.get(0))
+            .optional()
+            .map_err(sq)?;
+        let Some(from) = from else {
+            return Err(StoreError::NoSuchItem(id.to_string()));
+        };
+        let at = now();
+        tx.execute(
+            "UPDATE items SET status = ?2, updated_at = ?3 WHERE id = ?1",
+            params![id, to.as_str(), at],
+        )
+        .map_err(sq)?;
+        tx.execute(
+            "INSERT INTO audit_log(at, item_id, actor, action, from_status, to_status, note)
+             VALUES (?1, ?2, ?3, 'status', ?4, ?5, ?6)",
+            params![at, id, actor, from, to.as_str(), note],
+        )
+        .map_err(sq)?;
+        tx.commit().map_err(sq)
+    }
+
+    pub fn audit(&self, id: &str) -> Result<Vec<AuditEntry>> {
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT at, actor, action, from_status, to_status, note FROM audit_log
+                 WHERE item_id = ?1 ORDER BY id",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = st
+            .query_map([id], |r| {
+                Ok(AuditEntry {
+                    at: r.get(0)?,
+                    actor: r.get(1)?,
+                    action: r.get(2)?,
+                    from_status: r.get(3)?,
+                    to_status: r.get(4)?,
+                    note: r.get(5)?,
+                })
+            })
+            .map_err(|e| self.err(e))?
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| self.err(e))?;
+        Ok(rows)
+    }
+
+    /// Items, newest first, optionally only those with `status`.
+    pub fn items(&self, status: Option<Status>, limit: usize) -> Result<Vec<ItemSummary>> {
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT i.id, i.kind, u.name, i.title, i.status, i.section, i.written_at,
+                        i.collected_at, length(i.body)
+                 FROM items i LEFT JOIN units u ON u.id = i.unit_id
+                 WHERE ?1 IS NULL OR i.status = ?1
+                 ORDER BY i.collected_at DESC, i.rowid DESC LIMIT ?2",
+            )
+            .map_err(|e| self.err(e))?;
+        let mut rows = st
+            .query_map(params![status.map(Status::as_str), limit as i64], |r| {
+                Ok(ItemSummary {
+                    id: r.get(0)?,
+                    kind: r.get(1)?,
+                    unit: r.get(2)?,
+                    title: r.get(3)?,
+                    status: r.get(4)?,
+                    section: r.get(5)?,
+                    written_at: r.get(6)?,
+                    collected_at: r.get(7)?,
+                    authors: Vec::new(),
+                    chars: r.get(8)?,
+                })
+            })
+            .map_err(|e| self.err(e))?
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| self.err(e))?;
+        for row in &mut rows {
+            row.authors = self.authors(&row.id)?;
+        }
+        Ok(rows)
+    }
+
+    pub fn authors(&self, item_id: &str) -> Result<Vec<Author>> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT a.name, u.name, a.share FROM item_authors a
+                 LEFT JOIN units u ON u.id = a.unit_id
+                 WHERE a.item_id = ?1 ORDER BY a.position",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = st
+            .query_map([item_id], |r| {
+                Ok(Author {
+                    name: r.get(0)?,
+                    unit: r.get(1)?,
+                    share: r.get(2)?,
+                })
+            })
+            .map_err(|e| self.err(e))?
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| self.err(e))?;
+        Ok(rows)
+    }
+
+    pub fn item_count(&self) -> Result<i64> {
+        self.conn
+            .query_row("SELECT count(*) FROM items", [], |r| r.get(0))
+            .map_err(|e| self.err(e))
+    }
+
+    // ---- pipeline runs ----
+
+    pub fn start_run(
+        &self,
+        pipeline: &str,
+        trigger: &str,
+        scheduled_for: Option<DateTime<Utc>>,
+    ) -> Result<i64> {
+        self.conn
+            .execute(
+                "INSERT INTO pipeline_runs(pipeline, trigger, scheduled_for, started_at)
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![pipeline, trigger, scheduled_for.map(ts), now()],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    pub fn finish_run(
+        &self,
+        id: i64,
+        status: &str,
+        counts: &Counts,
+        errors: &[String],
+    ) -> Result<()> {
+        let errors = serde_json::to_string(errors).unwrap_or_else(|_| "[]".into());
+        self.conn
+            .execute(
+                "UPDATE pipeline_runs SET finished_at = ?2, status = ?3, new = ?4, duplicate = ?5,
+                        quarantined = ?6, failed = ?7, skipped = ?8, errors = ?9
+                 WHERE id = ?1",
+                params![
+                    id,
+                    now(),
+                    status,
+                    counts.new as i64,
+                    counts.duplicate as i64,
+                    counts.quarantined as i64,
+                    counts.failed as i64,
+                    counts.skipped as i64,
+                    errors
+                ],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    /// Marks runs of `pipeline` still "running" as interrupted. Call only while holding the
+    /// pipeline's run lock: then no such run can be alive, it died with its process.
+    pub fn close_dead_runs(&self, pipeline: &str) -> Result<usize> {
+        self.conn
+            .execute(
+                "UPDATE pipeline_runs SET status = 'interrupted', finished_at = ?2,
+                        errors = '[\"进程在运行中途退出（崩溃或被强制结束）\"]'
+                 WHERE pipeline = ?1 AND status = 'running'",
+                params![pipeline, now()],
+            )
+            .map_err(|e| self.err(e))
+    }
+
+    pub fn runs(&self, pipeline: Option<&str>, limit: usize) -> Result<Vec<RunRecord>> {
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT id, pipeline, trigger, scheduled_for, started_at, finished_at, status,
+                        new, duplicate, quarantined, failed, skipped, errors
+                 FROM pipeline_runs WHERE ?1 IS NULL OR pipeline = ?1
+                 ORDER BY id DESC LIMIT ?2",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = st
+            .query_map(params![pipeline, limit as i64], |r| {
+                let errors: String = r.get(12)?;
+                Ok(RunRecord {
+                    id: r.get(0)?,
+                    pipeline: r.get(1)?,
+                    trigger: r.get(2)?,
+                    scheduled_for: r.get(3)?,
+                    started_at: r.get(4)?,
+                    finished_at: r.get(5)?,
+                    status: r.get(6)?,
+                    counts: Counts {
+                        new: r.get::<_, i64>(7)? as u64,
+                        duplicate: r.get::<_, i64>(8)? as u64,
+                        quarantined: r.get::<_, i64>(9)? as u64,
+                        failed: r.get::<_, i64>(10)? as u64,
+                        skipped: r.get::<_, i64>(11)? as u64,
+                    },
+                    errors: serde_json::from_str(&errors).unwrap_or_default(),
+                })
+            })
+            .map_err(|e| self.err(e))?
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| self.err(e))?;
+        Ok(rows)
+    }
+
+    /// When the pipeline last started, and which cron slot it served (for catch-up).
+    pub fn last_run_time(&self, pipeline: &str) -> Result<Option<DateTime<Utc>>> {
+        let t: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT max(coalesce(scheduled_for, started_at)) FROM pipeline_runs
+                 WHERE pipeline = ?1",
+                [pipeline],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(t.and_then(|s| DateTime::parse_from_rfc3339(&s).ok())
+            .map(|t| t.with_timezone(&Utc)))
+    }
+}
+
+fn file_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FileRecord> {
+    Ok(FileRecord {
+        id: r.get(0)?,
+        source: r.get(1)?,
+        raw_hash: r.get(2)?,
+        original_path: r.get(3)?,
+        archived_path: r.get(4)?,
+        outcome: r.get(5)?,
+        item_id: r.get(6)?,
+        reason: r.get(7)?,
+        run_id: r.get(8)?,
+        taken_at: r.get(9)?,
+    })
+}
+
+fn unit_id(tx: &Transaction<'_>, name: Option<&str>) -> rusqlite::Result<Option<i64>> {
+    match name {
+        None => Ok(None),
+        Some(n) => tx
+            .query_row("SELECT id FROM units WHERE name = ?1", [n], |r| r.get(0))
+            .optional(),
+    }
+}
+
+fn insert_item(
+    tx: &Transaction<'_>,
+    item: &NewItem,
+    hash: &str,
+    source: &str,
+    run_id: Option<i64>,
+) -> rusqlite::Result<String> {
+    // 12 hex digits of the content hash: stable across re-collection, short enough to type.
+    let id = hash[..12].to_string();
+    let at = now();
+    let kind = item.kind.unwrap_or(ItemKind::Submission);
+    tx.execute(
+        "INSERT INTO items(id, kind, unit_id, title, body, summary, genre, written_at,
+                           submitted_at, published_at, collected_at, source, url, section,
+                           content_hash, run_id, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?11)",
+        params![
+            id,
+            kind.as_str(),
+            unit_id(tx, item.unit.as_deref())?,
+            item.title,
+            item.body,
+            item.summary,
+            item.genre,
+            item.written_at,
+            item.submitted_at,
+            item.published_at,
+            at,
+            source,
+            item.url,
+            item.section,
+            hash,
+            run_id
+        ],
+    )?;
+    for (pos, a) in item.authors.iter().enumerate() {
+        let unit = unit_id(tx, a.unit.as_deref().or(item.unit.as_deref()))?;
+        tx.execute(
+            "INSERT INTO item_authors(item_id, position, name, unit_id, share)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![id, pos as i64, a.name, unit, a.share],
+        )?;
+    }
+    for tag in &item.tags {
+        tx.execute(
+            "INSERT OR IGNORE INTO item_tags(item_id, tag) VALUES (?1, ?2)",
+            params![id, tag],
+        )?;
+    }
+    tx.execute(
+        "INSERT INTO audit_log(at, item_id, actor, action, to_status, note)
+         VALUES (?1, ?2, ?3, 'collected', 'new', NULL)",
+        params![at, id, format!("pipeline:{source}")],
+    )?;
+    Ok(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::UnitKind;
+
+    fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open(&dir.path().join("db.sqlite")).unwrap();
+        s.sync_units(&[UnitDef {
+            name: "西湖县人大常委会".into(),
+            kind: UnitKind::CountyCongress,
+            aliases: vec![],
+        }])
+        .unwrap();
+        (dir, s)
+    }
+
+    fn item(title: &str) -> NewItem {
+        NewItem {
+            unit: Some("西湖县人大常委会".into()),
+            title: title.into(),
+            body: "正文。".into(),
+            authors: vec![Author {
+                name: "张三".into(),
+                unit: None,
+                share: 1.0,
+            }],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn same_content_is_stored_once_with_a_stable_id() {
+        let (_d, mut s) = store();
+        let a = s.store_item(&item("标题"), None, "inbox", None).unwrap();
+        let b = s.store_item(&item("标题 "), None, "inbox", None).unwrap();
+        let Stored::New(id) = a else { panic!() };
+        assert_eq!(b, Stored::Duplicate(id.clone()));
+        assert_eq!(s.item_count().unwrap(), 1);
+
+        // A fresh database gives the same content the same id.
+        let (_d2, mut s2) = store();
+        assert_eq!(
+            s2.store_item(&item("标题"), None, "inbox", None).unwrap(),
+            Stored::New(id)
+        );
+    }
+
+    #[test]
+    fn status_changes_are_audited_and_audit_is_append_only() {
+        let (_d, mut s) = store();
+        let Stored::New(id) = s.store_item(&item("标题"), None, "inbox", None).unwrap() else {
+            panic!()
+        };
+        assert!(s.set_status(&id, Status::Returned, "编辑甲", None).is_err());
+        s.set_status(&id, Status::Returned, "编辑甲", Some("内容与上期重复"))
+            .unwrap();
+        let log = s.audit(&id).unwrap();
+        assert_eq!(log.len(), 2);
+        assert_eq!(log[1].to_status.as_deref(), Some("returned"));
+        assert_eq!(log[1].note.as_deref(), Some("内容与上期重复"));
+        assert!(s.conn().execute("DELETE FROM audit_log", []).is_err());
+        assert!(
+            s.conn()
+                .execute("UPDATE audit_log SET actor = 'x'", [])
+                .is_err()
+        );
+        assert!(matches!(
+            s.set_status("nope", Status::Adopted, "x", None),
+            Err(StoreError::NoSuchItem(_))
+        ));
+    }
+}

@@ -1,0 +1,121 @@
+//! Versioned migrations. Append new `M::up` entries; never edit a shipped one.
+
+use rusqlite_migration::{M, Migrations};
+
+pub fn migrations() -> Migrations<'static> {
+    Migrations::new(vec![M::up(V1)])
+}
+
+const V1: &str = r#"
+CREATE TABLE units (
+    id      INTEGER PRIMARY KEY,
+    name    TEXT NOT NULL UNIQUE,
+    kind    TEXT NOT NULL,
+    aliases TEXT NOT NULL DEFAULT '[]'   -- JSON array, mirror of caibian.toml
+);
+
+CREATE TABLE items (
+    id            TEXT PRIMARY KEY,       -- stable: derived from the first content hash
+    kind          TEXT NOT NULL CHECK (kind IN ('submission', 'news')),
+    unit_id       INTEGER REFERENCES units(id),
+    title         TEXT NOT NULL CHECK (title <> ''),
+    body          TEXT NOT NULL,          -- Markdown
+    summary       TEXT,
+    genre         TEXT,                   -- 信息 / 调研 / 宣传稿
+    written_at    TEXT,                   -- date or RFC 3339, as the writer gave it
+    submitted_at  TEXT,
+    published_at  TEXT,
+    collected_at  TEXT NOT NULL,          -- RFC 3339 UTC
+    source        TEXT NOT NULL,          -- the pipeline source that collected it
+    url           TEXT,
+    section       TEXT,
+    status        TEXT NOT NULL DEFAULT 'new'
+                  CHECK (status IN ('new', 'reviewing', 'adopted', 'returned', 'archived')),
+    content_hash  TEXT NOT NULL UNIQUE,   -- of the content as first collected
+    raw_path      TEXT,                   -- archived original, relative to the project root
+    run_id        INTEGER REFERENCES pipeline_runs(id),
+    updated_at    TEXT NOT NULL
+);
+CREATE INDEX items_unit ON items(unit_id);
+CREATE INDEX items_status ON items(status);
+CREATE INDEX items_collected ON items(collected_at);
+CREATE UNIQUE INDEX items_url ON items(url) WHERE url IS NOT NULL;
+
+CREATE TABLE item_authors (
+    item_id  TEXT NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    name     TEXT NOT NULL,
+    unit_id  INTEGER REFERENCES units(id),
+    share    REAL NOT NULL CHECK (share > 0 AND share <= 1),
+    PRIMARY KEY (item_id, position)
+);
+
+CREATE TABLE item_tags (
+    item_id TEXT NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+    tag     TEXT NOT NULL,
+    PRIMARY KEY (item_id, tag)
+);
+
+CREATE TABLE pipeline_runs (
+    id            INTEGER PRIMARY KEY,
+    pipeline      TEXT NOT NULL,
+    trigger       TEXT NOT NULL CHECK (trigger IN ('manual', 'schedule', 'catch-up')),
+    scheduled_for TEXT,                   -- the cron slot this run serves, RFC 3339 UTC
+    started_at    TEXT NOT NULL,
+    finished_at   TEXT,
+    status        TEXT NOT NULL DEFAULT 'running'
+                  CHECK (status IN ('running', 'ok', 'partial', 'failed', 'interrupted')),
+    new           INTEGER NOT NULL DEFAULT 0,
+    duplicate     INTEGER NOT NULL DEFAULT 0,
+    quarantined   INTEGER NOT NULL DEFAULT 0,
+    failed        INTEGER NOT NULL DEFAULT 0,
+    skipped       INTEGER NOT NULL DEFAULT 0,
+    errors        TEXT NOT NULL DEFAULT '[]' -- JSON array of Chinese messages
+);
+CREATE INDEX runs_pipeline ON pipeline_runs(pipeline, started_at);
+
+-- One row per file a source took: the ingest ledger. A file is "taken" when its row exists;
+-- archived_path says where the original now lives (processed/ or quarantine/).
+CREATE TABLE files (
+    id            INTEGER PRIMARY KEY,
+    source        TEXT NOT NULL,
+    raw_hash      TEXT NOT NULL,
+    original_path TEXT NOT NULL,          -- relative to the source folder
+    archived_path TEXT NOT NULL,          -- relative to the project root
+    outcome       TEXT NOT NULL CHECK (outcome IN ('stored', 'duplicate', 'quarantined')),
+    item_id       TEXT REFERENCES items(id),
+    reason        TEXT,                   -- Chinese, for quarantined files
+    run_id        INTEGER REFERENCES pipeline_runs(id),
+    taken_at      TEXT NOT NULL
+);
+CREATE INDEX files_hash ON files(raw_hash);
+
+CREATE VIEW quarantine AS
+    SELECT id, source, original_path, archived_path, reason, run_id, taken_at
+    FROM files WHERE outcome = 'quarantined';
+
+-- Append-only: the triggers make the database itself refuse edits and deletions.
+CREATE TABLE audit_log (
+    id          INTEGER PRIMARY KEY,
+    at          TEXT NOT NULL,
+    item_id     TEXT NOT NULL REFERENCES items(id),
+    actor       TEXT NOT NULL,
+    action      TEXT NOT NULL,
+    from_status TEXT,
+    to_status   TEXT,
+    note        TEXT
+);
+CREATE INDEX audit_item ON audit_log(item_id);
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+    BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+    BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+"#;
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn migrations_are_valid() {
+        assert!(super::migrations().validate().is_ok());
+    }
+}
