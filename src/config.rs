@@ -351,7 +351,7 @@ issues_per_year = 6
     fn bad_unit_type_names_line_and_key() {
         let text = SAMPLE.replace("type = \"县区人大\"", "type = \"县人大\"");
         let e = Config::parse(Path::new("caibian.toml"), &text).unwrap_err();
-        assert_eq!(e.line, Some(8), "{e}");
+        assert_eq!(e.line, Some(7), "{e}");
         assert_eq!(e.key.as_deref(), Some("units[0].type"));
         assert!(e.message.contains("取值「县人大」无效"), "{e}");
         assert!(e.message.contains("县区人大"), "{e}");
@@ -361,7 +361,7 @@ issues_per_year = 6
     fn unknown_key_is_an_error() {
         let text = SAMPLE.replace("slug = \"lifa\"", "slag = \"lifa\"");
         let e = Config::parse(Path::new("caibian.toml"), &text).unwrap_err();
-        assert_eq!(e.line, Some(13), "{e}");
+        assert_eq!(e.line, Some(12), "{e}");
         assert!(e.to_string().contains("未知的键「slag」"), "{e}");
     }
 

@@ -146,16 +146,10 @@ fn markdown_body(path: &Path, text: &str, d: &mut Draft, first_line: usize) -> R
         while i < lines.len() && lines[i].trim().is_empty() {
             i += 1;
         }
-        match lines.get(i).and_then(|l| l.trim().strip_prefix("# ")) {
-            Some(h) => {
-                d.title = Some(h.trim().to_string());
-                i += 1;
-            }
-            None => {
-                // No heading: the body stands alone, the title is missing.
-                d.body = text.trim().to_string();
-                return Ok(());
-            }
+        // Without a heading the title stays missing (HTML may still fill it from <title>).
+        if let Some(h) = lines.get(i).and_then(|l| l.trim().strip_prefix("# ")) {
+            d.title = Some(h.trim().to_string());
+            i += 1;
         }
     }
     i = header_block(path, &lines, i, d, first_line, true)?;
@@ -308,10 +302,17 @@ pub fn html(path: &Path, text: &str) -> Result<Draft, Reject> {
     let md = converter
         .convert(&body_html)
         .map_err(|e| Reject::Corrupt(format!("文件损坏：HTML 无法解析（{e}）")))?;
+    // Saved pages carry navigation before the article: start at the first top heading.
+    let md = match md.lines().position(|l| l.starts_with("# ")) {
+        Some(i) => md.lines().skip(i).collect::<Vec<_>>().join("\n"),
+        None => md,
+    };
     let mut d = Draft::default();
     markdown_body(path, &md, &mut d, 1)?;
     if d.title.is_none() {
-        d.title = head_title.filter(|t| !t.is_empty());
+        d.title = head_title
+            .map(|t| strip_site_suffix(&t))
+            .filter(|t| !t.is_empty());
     }
     if d.authors.is_empty()
         && let Some(a) = meta_author.filter(|a| !a.trim().is_empty())
@@ -319,6 +320,19 @@ pub fn html(path: &Path, text: &str) -> Result<Draft, Reject> {
         d.authors = super::draft::parse_authors(&a);
     }
     Ok(d)
+}
+
+/// "标题 - 江北人大网" / "标题_江北人大网" → "标题".
+fn strip_site_suffix(t: &str) -> String {
+    let t = t.trim();
+    for sep in [" - ", "_", " | ", "｜", " — "] {
+        if let Some(i) = t.rfind(sep)
+            && i > 0
+        {
+            return t[..i].trim().to_string();
+        }
+    }
+    t.to_string()
 }
 
 #[cfg(test)]
@@ -374,7 +388,7 @@ mod tests {
 
     #[test]
     fn html_page() {
-        let h = "<html><head><title>页面标题</title><meta name=\"author\" content=\"王五\"><script>alert(1)</script></head><body><nav>首页</nav><h1>会议召开</h1><p><b>报送单位</b>：财经委</p><p>会议听取了报告。</p><ul><li>一</li><li>二</li></ul></body></html>";
+        let h = "<html><head><title>页面标题</title><meta name=\"author\" content=\"王五\"><script>alert(1)</script></head><body><nav>首页</nav><div>江北人大网 | 立法之窗</div><h1>会议召开</h1><p><b>报送单位</b>：财经委</p><p>会议听取了报告。</p><ul><li>一</li><li>二</li></ul></body></html>";
         let d = html(Path::new("p.html"), h).unwrap();
         assert_eq!(d.title.as_deref(), Some("会议召开"));
         assert_eq!(d.unit.as_deref(), Some("财经委"));
