@@ -51,10 +51,12 @@ fn make_project(p: &Path) {
 }
 
 fn text_item(i: usize) -> String {
+    // Paragraphs indented with full-width spaces, as units type them.
+    let indent = "\u{3000}\u{3000}";
     format!(
         "关于第{i}号代表建议办理情况的报告\n撰稿人：张三、李四\n日期：2026年11月{}日\n\n\
-         　　近日，常委会组织代表对第{i}号建议的办理情况开展视察，共走访{}个点位。\n\
-         　　会议要求，要把代表建议办理与推动中心工作结合起来。\n",
+         {indent}近日，常委会组织代表对第{i}号建议的办理情况开展视察，共走访{}个点位。\n\
+         {indent}会议要求，要把代表建议办理与推动中心工作结合起来。\n",
         i % 28 + 1,
         i % 17 + 3
     )
