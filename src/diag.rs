@@ -191,15 +191,15 @@ pub fn translate(raw: &str) -> String {
     if let Some(v) = backticked(raw, "unknown variant `") {
         return format!("取值「{v}」无效（可选：{}）", expected_list(raw));
     }
-    if let Some(rest) = raw.strip_prefix("invalid type: ") {
-        if let Some((got, want)) = rest.split_once(", expected ") {
-            return format!("类型错误：应为{}，实际是{}", kind_zh(want), got_zh(got));
-        }
+    if let Some(rest) = raw.strip_prefix("invalid type: ")
+        && let Some((got, want)) = rest.split_once(", expected ")
+    {
+        return format!("类型错误：应为{}，实际是{}", kind_zh(want), got_zh(got));
     }
-    if let Some(rest) = raw.strip_prefix("invalid value: ") {
-        if let Some((got, want)) = rest.split_once(", expected ") {
-            return format!("取值无效：应为{}，实际是{}", kind_zh(want), got_zh(got));
-        }
+    if let Some(rest) = raw.strip_prefix("invalid value: ")
+        && let Some((got, want)) = rest.split_once(", expected ")
+    {
+        return format!("取值无效：应为{}，实际是{}", kind_zh(want), got_zh(got));
     }
     if let Some(rest) = raw.strip_prefix("invalid length ") {
         return format!("长度不对：{rest}");

@@ -66,6 +66,20 @@ fn sample_run_stores_good_files_quarantines_bad_ones_and_is_idempotent() {
     assert_eq!(second["skipped"], 39);
     let items = json(p, &["items", "--json", "-n", "1000"]);
     assert_eq!(items.as_array().unwrap().len(), 30);
+
+    // Each item points at its archived original.
+    let conn = rusqlite::Connection::open(p.join("data/caibian.sqlite")).unwrap();
+    let mut st = conn.prepare("SELECT raw_path FROM items").unwrap();
+    let raws: Vec<String> = st
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(raws.len(), 30);
+    for r in raws {
+        assert!(r.starts_with("data/processed/units/"), "{r}");
+        assert!(p.join(&r).is_file(), "{r}");
+    }
 }
 
 #[test]

@@ -35,12 +35,11 @@ pub fn exec(g: &Global, a: Args) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     println!(
-        "{}{}{}{}{}",
+        "{}{}{}{}标题",
         pad("编号", 14),
         pad("状态", 8),
         pad("单位", 26),
         pad("作者", 16),
-        "标题"
     );
     for it in &items {
         let status = it

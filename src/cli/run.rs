@@ -102,7 +102,7 @@ pub fn exec(g: &Global, a: Args) -> anyhow::Result<ExitCode> {
             progress,
         ) {
             Ok(s) => {
-                failed |= s.status == "failed";
+                failed |= s.status == "failed" || s.status == "interrupted";
                 summaries.push(s);
             }
             Err(e @ RunError::Busy(..)) => {

@@ -421,7 +421,8 @@ impl Store {
         let outcome = match existing {
             Some(id) => Stored::Duplicate(id),
             None => {
-                let id = insert_item(&tx, item, &hash, source, run_id).map_err(sq)?;
+                let raw = file.map(|f| f.archived_path.as_str());
+                let id = insert_item(&tx, item, &hash, source, raw, run_id).map_err(sq)?;
                 Stored::New(id)
             }
         };
@@ -749,6 +750,7 @@ fn insert_item(
     item: &NewItem,
     hash: &str,
     source: &str,
+    raw_path: Option<&str>,
     run_id: Option<i64>,
 ) -> rusqlite::Result<String> {
     // 12 hex digits of the content hash: stable across re-collection, short enough to type.
@@ -758,8 +760,8 @@ fn insert_item(
     tx.execute(
         "INSERT INTO items(id, kind, unit_id, title, body, summary, genre, written_at,
                            submitted_at, published_at, collected_at, source, url, section,
-                           content_hash, run_id, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?11)",
+                           content_hash, raw_path, run_id, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?11)",
         params![
             id,
             kind.as_str(),
@@ -776,6 +778,7 @@ fn insert_item(
             item.url,
             item.section,
             hash,
+            raw_path,
             run_id
         ],
     )?;
