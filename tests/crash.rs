@@ -210,3 +210,60 @@ fn integrity(p: &Path) -> String {
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .unwrap()
 }
+
+#[test]
+fn sigterm_stops_a_run_after_the_current_file_and_a_rerun_finishes() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    make_project(p);
+    let mut child = Command::new(BIN)
+        .args(["run", "-q"])
+        .current_dir(p)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while !p.join("data/caibian.sqlite").exists()
+        || db(p)
+            .query_row("SELECT count(*) FROM files", [], |r| r.get::<_, i64>(0))
+            .unwrap_or(0)
+            < 200
+    {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "finished before the signal"
+        );
+        assert!(start.elapsed() < Duration::from_secs(300));
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "an interrupted run is not a success"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("收到停止信号"));
+
+    let conn = db(p);
+    let (status, taken): (String, i64) = conn
+        .query_row(
+            "SELECT status, new + duplicate + quarantined FROM pipeline_runs",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(status, "interrupted");
+    // Stopped cleanly: every file it counted is archived, the rest wait in the inbox.
+    assert!(taken >= 200 && taken < N as i64, "{taken}");
+    assert_eq!(count(&conn, "SELECT count(*) FROM files"), taken);
+    assert_eq!(files_under(&p.join("inbox")).len() as i64, N as i64 - taken);
+
+    ok(p, &["run", "-q"]);
+    assert!(files_under(&p.join("inbox")).is_empty());
+    assert_eq!(count(&conn, "SELECT count(*) FROM files"), N as i64);
+}

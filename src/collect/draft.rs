@@ -27,6 +27,8 @@ pub enum Reject {
     Corrupt(String),
     #[error("缺少标题")]
     MissingTitle,
+    #[error("标题过长（{0} 字），可能缺少标题行：第一行应是标题")]
+    TitleTooLong(usize),
     #[error("缺少正文")]
     MissingBody,
     #[error("缺少报送单位（请在文件中写明「报送单位：」，或放入以单位命名的文件夹）")]
@@ -398,6 +400,9 @@ pub struct Origin<'a> {
     pub source: &'a str,
 }
 
+/// Longer than any real headline of a 信息 (they run 15–50 characters).
+const MAX_TITLE_CHARS: usize = 80;
+
 /// Checks a draft and resolves its names against the config.
 pub fn resolve(
     mut d: Draft,
@@ -411,6 +416,11 @@ pub fn resolve(
         .map(|t| t.trim().trim_start_matches('#').trim().to_string())
         .filter(|t| !t.is_empty())
         .ok_or(Reject::MissingTitle)?;
+    // A "title" this long is the first paragraph of a file that has no title line.
+    let title_len = title.chars().count();
+    if title_len > MAX_TITLE_CHARS {
+        return Err(Reject::TitleTooLong(title_len));
+    }
     let body = d.body.trim().to_string();
     if body.is_empty() {
         return Err(Reject::MissingBody);
@@ -543,6 +553,50 @@ mod tests {
             Some((HeaderKey::Authors, "张三".into()))
         );
         assert_eq!(header_line("会议指出：要加强监督"), None);
+    }
+
+    #[test]
+    fn resolve_checks_title_unit_and_section() {
+        let cfg = Config::parse(
+            Path::new("caibian.toml"),
+            "[[units]]\nname = \"甲县人大常委会\"\ntype = \"县区人大\"\n[[sections]]\nname = \"立法之窗\"\n",
+        )
+        .unwrap();
+        let reg = cfg.registry();
+        let origin = Origin {
+            folder: Some("甲县人大常委会"),
+            source: "inbox",
+        };
+        let draft = |title: &str| Draft {
+            title: Some(title.into()),
+            body: "正文。".into(),
+            ..Default::default()
+        };
+        let item = resolve(draft("标题"), &origin, &cfg, &reg).unwrap();
+        assert_eq!(item.unit.as_deref(), Some("甲县人大常委会"));
+        let long = "会".repeat(81);
+        assert_eq!(
+            resolve(draft(&long), &origin, &cfg, &reg).unwrap_err(),
+            Reject::TitleTooLong(81)
+        );
+        let mut d = draft("标题");
+        d.section = Some("监督视窗".into());
+        let e = resolve(d, &origin, &cfg, &reg).unwrap_err();
+        assert_eq!(e.to_string(), "未知的栏目「监督视窗」（可选：立法之窗）");
+        let mut d = draft("标题");
+        d.unit = Some("乙县人大".into());
+        assert_eq!(
+            resolve(d, &origin, &cfg, &reg).unwrap_err(),
+            Reject::UnknownUnit("乙县人大".into())
+        );
+        let none = Origin {
+            folder: None,
+            source: "inbox",
+        };
+        assert_eq!(
+            resolve(draft("标题"), &none, &cfg, &reg).unwrap_err(),
+            Reject::MissingUnit
+        );
     }
 
     #[test]

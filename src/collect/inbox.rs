@@ -341,14 +341,21 @@ fn project_rel(root: &Path, p: &Path) -> String {
     }
 }
 
-/// All regular files under `dir`, skipping hidden files, Office lock files (`~$…`) and our
-/// own temporary files.
+/// All regular files under `dir`, skipping hidden files, Office lock files (`~$…`), OS
+/// litter (Thumbs.db, desktop.ini) and our own temporary files.
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     for entry in fs::read_dir(dir)? {
         let entry = entry?;
         let name = entry.file_name();
         let name = name.to_string_lossy();
-        if name.starts_with('.') || name.starts_with("~$") || name.ends_with(".caibian-tmp") {
+        // Windows and macOS leave these beside people's files; they are nobody's submission.
+        let os_litter =
+            name.eq_ignore_ascii_case("thumbs.db") || name.eq_ignore_ascii_case("desktop.ini");
+        if name.starts_with('.')
+            || name.starts_with("~$")
+            || name.ends_with(".caibian-tmp")
+            || os_litter
+        {
             continue;
         }
         let ft = entry.file_type()?;
