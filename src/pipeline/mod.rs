@@ -252,18 +252,28 @@ pub fn run(
 /// Exclusive, non-blocking lock on `<data>/locks/<name>.lock`, released when dropped (also
 /// when the process dies: the OS drops flock locks with the process).
 pub fn lock(data_dir: &Path, name: &str) -> Result<File, RunError> {
-    let dir = data_dir.join("locks");
-    let path = dir.join(format!("{name}.lock"));
-    std::fs::create_dir_all(&dir).map_err(|e| RunError::Lock(path.clone(), e))?;
+    let path = data_dir.join("locks").join(format!("{name}.lock"));
+    match try_lock_file(&path) {
+        Ok(Some(f)) => Ok(f),
+        Ok(None) => Err(RunError::Busy(name.to_string(), path)),
+        Err(e) => Err(RunError::Lock(path, e)),
+    }
+}
+
+/// Opens (creating it and its folder) and exclusively locks `path` without waiting.
+/// `Ok(None)`: another process holds it.
+pub fn try_lock_file(path: &Path) -> std::io::Result<Option<File>> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
     let f = File::options()
         .create(true)
         .truncate(false)
         .write(true)
-        .open(&path)
-        .map_err(|e| RunError::Lock(path.clone(), e))?;
+        .open(path)?;
     match f.try_lock() {
-        Ok(()) => Ok(f),
-        Err(std::fs::TryLockError::WouldBlock) => Err(RunError::Busy(name.to_string(), path)),
-        Err(std::fs::TryLockError::Error(e)) => Err(RunError::Lock(path, e)),
+        Ok(()) => Ok(Some(f)),
+        Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+        Err(std::fs::TryLockError::Error(e)) => Err(e),
     }
 }

@@ -63,25 +63,16 @@ pub enum ServeError {
 /// Takes the data directory's serve lock; held for the life of the returned file.
 pub fn serve_lock(data_dir: &Path) -> Result<File, ServeError> {
     let path = data_dir.join("serve.lock");
-    std::fs::create_dir_all(data_dir).map_err(|e| ServeError::Lock(path.clone(), e))?;
-    let f = File::options()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .map_err(|e| ServeError::Lock(path.clone(), e))?;
-    match f.try_lock() {
-        Ok(()) => {
+    match pipeline::try_lock_file(&path) {
+        Ok(Some(f)) => {
             // Record who holds it, for a human looking at the file.
             let _ = f.set_len(0);
             let _ =
                 std::io::Write::write_all(&mut &f, format!("{}\n", std::process::id()).as_bytes());
             Ok(f)
         }
-        Err(std::fs::TryLockError::WouldBlock) => {
-            Err(ServeError::AlreadyServing(data_dir.to_path_buf(), path))
-        }
-        Err(std::fs::TryLockError::Error(e)) => Err(ServeError::Lock(path, e)),
+        Ok(None) => Err(ServeError::AlreadyServing(data_dir.to_path_buf(), path)),
+        Err(e) => Err(ServeError::Lock(path, e)),
     }
 }
 
