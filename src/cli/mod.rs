@@ -4,10 +4,12 @@
 mod check;
 mod init;
 mod items;
+mod reindex;
 mod run;
 mod runs;
 mod schedule;
 mod schema;
+mod search;
 mod serve;
 mod status;
 
@@ -57,6 +59,10 @@ enum Command {
     Items(items::Args),
     /// 列出被隔离的文件及原因
     Quarantine(items::QuarantineArgs),
+    /// 全文搜索稿件和新闻（支持短语、排除、OR 和字段筛选）
+    Search(search::Args),
+    /// 从数据库重建搜索索引
+    Reindex(reindex::Args),
     /// 修改稿件状态（记入审计日志）
     Status(status::Args),
     /// 检查配置和流水线文件，列出各流水线的下次运行时间
@@ -87,6 +93,8 @@ pub fn main() -> ExitCode {
         Command::Schedule(a) => schedule::exec(&g, a),
         Command::Items(a) => items::exec(&g, a),
         Command::Quarantine(a) => items::exec_quarantine(&g, a),
+        Command::Search(a) => search::exec(&g, a),
+        Command::Reindex(a) => reindex::exec(&g, a),
         Command::Status(a) => status::exec(&g, a),
         Command::Check(a) => check::exec(&g, a),
         Command::Schema(a) => schema::exec(&g, a),

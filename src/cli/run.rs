@@ -159,6 +159,9 @@ pub fn exec(g: &Global, a: Args) -> anyhow::Result<ExitCode> {
                 );
             }
         }
+        for n in &s.notes {
+            println!("  {n}");
+        }
         for e in &s.errors {
             println!("  ! {e}");
         }

@@ -174,6 +174,8 @@ pub struct RunSummary {
     pub errors: Vec<String>,
     /// Where to look afterwards (archives, quarantine), for the CLI summary.
     pub places: Vec<(String, String)>,
+    /// What the steps report (e.g. the index update), for the CLI summary.
+    pub notes: Vec<String>,
 }
 
 /// Runs `pipeline` once: takes its lock, records the run, executes its steps.
@@ -206,6 +208,7 @@ pub fn run(
         errors: Vec::new(),
         places: Vec::new(),
         source_failures: 0,
+        notes: Vec::new(),
     };
     let mut fatal = None;
     for kind in &pipeline.def.steps {
@@ -222,6 +225,7 @@ pub fn run(
         mut errors,
         places,
         source_failures,
+        notes,
         ..
     } = ctx;
     let status = if let Some(e) = &fatal {
@@ -236,7 +240,7 @@ pub fn run(
         "ok"
     };
     store.finish_run(run_id, status, &counts, &errors)?;
-    if let Some(crate::pipeline::step::StepError::Store(e)) = fatal {
+    if let Some(step::StepError::Store(e)) = fatal {
         return Err(RunError::Store(e));
     }
     Ok(RunSummary {
@@ -246,6 +250,7 @@ pub fn run(
         counts,
         errors,
         places,
+        notes,
     })
 }
 

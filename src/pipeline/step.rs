@@ -15,12 +15,15 @@ use crate::store::{Counts, Store, StoreError};
 pub enum StepKind {
     /// Collect from every source of the pipeline into the store.
     Collect,
+    /// Bring the search index up to date with the store (one commit).
+    Index,
 }
 
 impl StepKind {
     pub fn step(self) -> &'static dyn Step {
         match self {
             StepKind::Collect => &Collect,
+            StepKind::Index => &IndexStep,
         }
     }
 }
@@ -38,12 +41,16 @@ pub struct StepCtx<'a> {
     pub places: Vec<(String, String)>,
     /// Sources that could not run at all.
     pub source_failures: usize,
+    /// One-line reports of steps for the run summary (Chinese).
+    pub notes: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum StepError {
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Index(#[from] crate::index::IndexError),
 }
 
 pub trait Step: Sync {
@@ -103,6 +110,39 @@ impl Step for Collect {
                 }
             }
         }
+        Ok(())
+    }
+}
+
+/// The `index` step: applies the store's changes to the search index.
+pub struct IndexStep;
+
+impl Step for IndexStep {
+    fn name(&self) -> &'static str {
+        "index"
+    }
+
+    fn run(&self, ctx: &mut StepCtx<'_>) -> Result<(), StepError> {
+        let (_, report) = crate::index::SearchIndex::for_project(ctx.project, ctx.store)?;
+        tracing::info!(
+            "搜索索引：更新 {} 篇，删除 {} 篇{}",
+            report.indexed,
+            report.deleted,
+            if report.rebuilt { "（重建）" } else { "" }
+        );
+        ctx.notes.push(format!(
+            "搜索索引已更新：{} 篇{}（试试 caibian search 执法检查）",
+            report.indexed,
+            if report.rebuilt {
+                "，全量重建"
+            } else {
+                ""
+            }
+        ));
+        ctx.places.push((
+            "搜索索引".into(),
+            rel(ctx.project, &ctx.project.data_dir().join("index")),
+        ));
         Ok(())
     }
 }

@@ -608,6 +608,58 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
+    // ---- the search index's view ----
+
+    /// The newest entry of the item change log (0 when empty).
+    pub fn max_change_seq(&self) -> Result<i64> {
+        self.conn
+            .query_row("SELECT coalesce(max(seq), 0) FROM item_changes", [], |r| {
+                r.get(0)
+            })
+            .map_err(|e| self.err(e))
+    }
+
+    /// Ids of items changed (inserted, updated, deleted) after `seq`, each once.
+    pub fn changed_items(&self, seq: i64) -> Result<Vec<String>> {
+        let mut st = self
+            .conn
+            .prepare("SELECT DISTINCT item_id FROM item_changes WHERE seq > ?1")
+            .map_err(|e| self.err(e))?;
+        let rows = st
+            .query_map([seq], |r| r.get(0))
+            .map_err(|e| self.err(e))?
+            .collect::<std::result::Result<Vec<String>, _>>()
+            .map_err(|e| self.err(e))?;
+        Ok(rows)
+    }
+
+    /// One item as the index sees it; None if it no longer exists.
+    pub fn index_doc(&self, id: &str, tz: chrono_tz::Tz) -> Result<Option<crate::index::IndexDoc>> {
+        let mut st = self
+            .conn
+            .prepare_cached(&format!("{INDEX_DOC_SQL} WHERE i.id = ?1"))
+            .map_err(|e| self.err(e))?;
+        st.query_row([id], |r| index_doc_row(r, tz))
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// Every item, in storage order, as the index sees it.
+    pub fn for_each_index_doc(
+        &self,
+        tz: chrono_tz::Tz,
+        mut f: impl FnMut(crate::index::IndexDoc),
+    ) -> Result<()> {
+        let mut st = self.conn.prepare(INDEX_DOC_SQL).map_err(|e| self.err(e))?;
+        let rows = st
+            .query_map([], |r| index_doc_row(r, tz))
+            .map_err(|e| self.err(e))?;
+        for row in rows {
+            f(row.map_err(|e| self.err(e))?);
+        }
+        Ok(())
+    }
+
     // ---- pipeline runs ----
 
     pub fn start_run(
@@ -719,6 +771,28 @@ impl Store {
         Ok(t.and_then(|s| DateTime::parse_from_rfc3339(&s).ok())
             .map(|t| t.with_timezone(&Utc)))
     }
+}
+
+const INDEX_DOC_SQL: &str = "SELECT i.id, i.kind, u.name, i.section, i.status, i.title, i.body,
+        i.published_at, i.written_at, i.submitted_at, i.collected_at
+    FROM items i LEFT JOIN units u ON u.id = i.unit_id";
+
+fn index_doc_row(
+    r: &rusqlite::Row<'_>,
+    tz: chrono_tz::Tz,
+) -> rusqlite::Result<crate::index::IndexDoc> {
+    let dates: [Option<String>; 4] = [r.get(7)?, r.get(8)?, r.get(9)?, r.get(10)?];
+    let refs: Vec<Option<&str>> = dates.iter().map(|d| d.as_deref()).collect();
+    Ok(crate::index::IndexDoc {
+        id: r.get(0)?,
+        kind: r.get(1)?,
+        unit: r.get(2)?,
+        section: r.get(3)?,
+        status: r.get(4)?,
+        title: r.get(5)?,
+        body: r.get(6)?,
+        date: crate::index::item_date(&refs, tz).unwrap_or_else(Utc::now),
+    })
 }
 
 fn file_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FileRecord> {

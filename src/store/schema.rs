@@ -3,7 +3,7 @@
 use rusqlite_migration::{M, Migrations};
 
 pub fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(V1)])
+    Migrations::new(vec![M::up(V1), M::up(V2)])
 }
 
 const V1: &str = r#"
@@ -110,6 +110,22 @@ CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
     BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
 CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
     BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+"#;
+
+/// The change log the search index follows: every insert, update or delete of an item
+/// appends its id. The index remembers the last `seq` it has applied.
+const V2: &str = r#"
+CREATE TABLE item_changes (
+    seq     INTEGER PRIMARY KEY AUTOINCREMENT,
+    item_id TEXT NOT NULL
+);
+CREATE TRIGGER items_changed_insert AFTER INSERT ON items
+    BEGIN INSERT INTO item_changes(item_id) VALUES (new.id); END;
+CREATE TRIGGER items_changed_update AFTER UPDATE ON items
+    BEGIN INSERT INTO item_changes(item_id) VALUES (new.id); END;
+CREATE TRIGGER items_changed_delete AFTER DELETE ON items
+    BEGIN INSERT INTO item_changes(item_id) VALUES (old.id); END;
+INSERT INTO item_changes(item_id) SELECT id FROM items;
 "#;
 
 #[cfg(test)]

@@ -1,0 +1,276 @@
+//! Chinese text analysis, identical at index and query time.
+//!
+//! Two analyses of the same text:
+//! - **bigrams** (`cjk_bigram`): every pair of adjacent Han characters inside a run, plus the
+//!   run's last character alone; Latin letters and digits as lowercased words. A phrase query
+//!   of a word's bigrams matches exactly the texts that contain the word as a substring, so
+//!   recall equals substring search (jieba alone misses e.g. 执法检查 in 执法检查组).
+//! - **words** (`zh_jieba`): jieba's dictionary segmentation, for ranking only.
+//!
+//! Both fold full-width forms (ＡＢＣ１２３ → abc123), lowercase Latin text and drop
+//! punctuation and whitespace, which also end a run: nothing matches across them.
+
+use std::sync::Arc;
+
+use jieba_rs::Jieba;
+use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
+
+use crate::text::fold_width;
+
+pub const BIGRAM: &str = "cjk_bigram";
+pub const JIEBA: &str = "zh_jieba";
+
+/// Han ideographs (the blocks Chinese text uses) and 〇.
+pub fn is_cjk(c: char) -> bool {
+    matches!(c as u32,
+        0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F | 0x3007)
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() && !is_cjk(c)
+}
+
+/// One analysed token: text, byte offsets in the *original* input, position.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tok {
+    pub text: String,
+    pub from: usize,
+    pub to: usize,
+    pub position: usize,
+}
+
+/// Bigram analysis. With `query`, a Han run at the very end of the text drops its trailing
+/// single character (in a document the run may go on, so the bigram chain alone must match),
+/// unless the run is one character long: then `Bigrams::prefix` is set and that character
+/// must be matched as a prefix of a document token.
+pub fn bigrams(text: &str, query: bool) -> Bigrams {
+    let mut toks = Vec::new();
+    let mut pos = 0;
+    let mut run: Vec<(usize, char)> = Vec::new(); // (byte offset, folded char) of a Han run
+    let mut word = String::new();
+    let mut word_from = 0;
+    let mut last_end = 0;
+    let flush_run =
+        |run: &mut Vec<(usize, char)>, toks: &mut Vec<Tok>, pos: &mut usize, end: usize| {
+            for i in 0..run.len() {
+                let (from, c) = run[i];
+                let (text, to) = match run.get(i + 1) {
+                    Some(&(next_from, n)) => {
+                        let to = run.get(i + 2).map(|x| x.0).unwrap_or(end);
+                        let _ = next_from;
+                        (format!("{c}{n}"), to)
+                    }
+                    None => (c.to_string(), end),
+                };
+                toks.push(Tok {
+                    text,
+                    from,
+                    to,
+                    position: *pos,
+                });
+                *pos += 1;
+            }
+            run.clear();
+        };
+    for (i, raw) in text.char_indices() {
+        let c = fold_width(raw);
+        let end = i + raw.len_utf8();
+        if is_cjk(c) {
+            if !word.is_empty() {
+                toks.push(Tok {
+                    text: std::mem::take(&mut word),
+                    from: word_from,
+                    to: i,
+                    position: pos,
+                });
+                pos += 1;
+            }
+            run.push((i, c));
+        } else if is_word_char(c) {
+            if !run.is_empty() {
+                flush_run(&mut run, &mut toks, &mut pos, i);
+            }
+            if word.is_empty() {
+                word_from = i;
+            }
+            word.extend(c.to_lowercase());
+        } else {
+            if !run.is_empty() {
+                flush_run(&mut run, &mut toks, &mut pos, i);
+            }
+            if !word.is_empty() {
+                toks.push(Tok {
+                    text: std::mem::take(&mut word),
+                    from: word_from,
+                    to: i,
+                    position: pos,
+                });
+                pos += 1;
+            }
+        }
+        last_end = end;
+    }
+    let mut prefix = false;
+    if !run.is_empty() {
+        let run_len = run.len();
+        flush_run(&mut run, &mut toks, &mut pos, last_end);
+        if query {
+            if run_len >= 2 {
+                toks.pop(); // the trailing single character
+            } else {
+                prefix = true;
+            }
+        }
+    } else if !word.is_empty() {
+        toks.push(Tok {
+            text: word,
+            from: word_from,
+            to: last_end,
+            position: pos,
+        });
+    }
+    Bigrams { toks, prefix }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bigrams {
+    pub toks: Vec<Tok>,
+    /// The last token is a single Han character to match as a prefix (query mode only).
+    pub prefix: bool,
+}
+
+/// jieba analysis: `search` mode (index: also the shorter words inside long ones) or default
+/// mode (query: same hits, much faster to compute).
+pub fn words(jieba: &Jieba, text: &str, search: bool) -> Vec<Tok> {
+    let folded: String = text
+        .chars()
+        .map(fold_width)
+        .collect::<String>()
+        .to_lowercase();
+    let cut = if search {
+        jieba.cut_for_search(&folded, false)
+    } else {
+        jieba.cut(&folded, false)
+    };
+    let mut out = Vec::with_capacity(cut.len());
+    for (pos, t) in cut.into_iter().enumerate() {
+        if t.word.chars().any(|c| is_cjk(c) || is_word_char(c)) {
+            // Offsets refer to the folded text; they are only used for positions here.
+            out.push(Tok {
+                text: t.word.to_string(),
+                from: t.byte_start,
+                to: t.byte_end,
+                position: pos,
+            });
+        }
+    }
+    out
+}
+
+/// The tantivy tokenizer for the bigram fields.
+#[derive(Clone, Default)]
+pub struct BigramTokenizer;
+
+/// The tantivy tokenizer for the word fields; the dictionary is shared, never copied.
+#[derive(Clone)]
+pub struct JiebaTokenizer(pub Arc<Jieba>);
+
+pub struct VecStream {
+    toks: std::vec::IntoIter<Tok>,
+    cur: Token,
+}
+
+impl VecStream {
+    fn new(toks: Vec<Tok>) -> VecStream {
+        VecStream {
+            toks: toks.into_iter(),
+            cur: Token::default(),
+        }
+    }
+}
+
+impl TokenStream for VecStream {
+    fn advance(&mut self) -> bool {
+        match self.toks.next() {
+            Some(t) => {
+                self.cur.text = t.text;
+                self.cur.offset_from = t.from;
+                self.cur.offset_to = t.to;
+                self.cur.position = t.position;
+                self.cur.position_length = 1;
+                true
+            }
+            None => false,
+        }
+    }
+    fn token(&self) -> &Token {
+        &self.cur
+    }
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.cur
+    }
+}
+
+impl Tokenizer for BigramTokenizer {
+    type TokenStream<'a> = VecStream;
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> VecStream {
+        VecStream::new(bigrams(text, false).toks)
+    }
+}
+
+impl Tokenizer for JiebaTokenizer {
+    type TokenStream<'a> = VecStream;
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> VecStream {
+        VecStream::new(words(&self.0, text, true))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(b: &Bigrams) -> Vec<(&str, usize)> {
+        b.toks
+            .iter()
+            .map(|t| (t.text.as_str(), t.position))
+            .collect()
+    }
+
+    #[test]
+    fn bigrams_of_runs_words_and_punctuation() {
+        let b = bigrams("人大代表，ＡＢＣ１２３ G20峰会", false);
+        assert_eq!(
+            texts(&b),
+            [
+                ("人大", 0),
+                ("大代", 1),
+                ("代表", 2),
+                ("表", 3),
+                ("abc123", 4),
+                ("g20", 5),
+                ("峰会", 6),
+                ("会", 7)
+            ]
+        );
+        assert!(!b.prefix);
+    }
+
+    #[test]
+    fn query_mode_drops_the_open_end() {
+        assert_eq!(
+            texts(&bigrams("执法检查", true)),
+            [("执法", 0), ("法检", 1), ("检查", 2)]
+        );
+        let one = bigrams("表", true);
+        assert_eq!(texts(&one), [("表", 0)]);
+        assert!(one.prefix);
+        // A run followed by something else keeps its end: it must end there in the text too.
+        assert_eq!(texts(&bigrams("股A", true)), [("股", 0), ("a", 1)]);
+    }
+
+    #[test]
+    fn offsets_point_into_the_original() {
+        let b = bigrams("两院。", false);
+        assert_eq!(&"两院。"[b.toks[0].from..b.toks[0].to], "两院");
+    }
+}

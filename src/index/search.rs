@@ -1,0 +1,447 @@
+//! Executing a query: substring-exact matching on the bigram fields, ranking by BM25 on both
+//! analyses with a title boost and a mild freshness boost, title matches first, facet counts,
+//! paging, snippets.
+
+use std::time::Instant;
+
+use serde::Serialize;
+use tantivy::collector::{Count, FacetCollector, TopDocs};
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, Occur, PhrasePrefixQuery, PhraseQuery, Query, RangeQuery,
+    RegexQuery, TermQuery,
+};
+use tantivy::schema::{Field, IndexRecordOption, Value};
+use tantivy::{DocAddress, Order, Score, Searcher, SegmentReader, TantivyDocument, Term};
+
+use super::analysis::{self, bigrams};
+use super::query::{self, Filters};
+use super::snippet::{self, Snippet};
+use super::{IndexError, SearchIndex};
+use crate::config::Registry;
+
+/// A title match weighs this much more than a body match in BM25.
+const TITLE_BOOST: f32 = 3.0;
+/// Characters of body shown around the matches.
+const SNIPPET_CHARS: usize = 120;
+/// Freshness: up to +10% for an item from today, halving every year of age.
+const FRESH_MAX: f32 = 0.10;
+const FRESH_HALF_LIFE_DAYS: f32 = 365.0;
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Sort {
+    #[default]
+    Relevance,
+    Date,
+}
+
+#[derive(Debug, Clone)]
+pub struct SearchRequest {
+    pub query: String,
+    /// Filters given outside the query text (CLI flags, web form fields); added to the query's.
+    pub filters: Filters,
+    pub sort: Sort,
+    pub offset: usize,
+    pub limit: usize,
+}
+
+impl SearchRequest {
+    pub fn new(query: &str) -> SearchRequest {
+        SearchRequest {
+            query: query.to_string(),
+            filters: Filters::default(),
+            sort: Sort::Relevance,
+            offset: 0,
+            limit: 10,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchHit {
+    pub id: String,
+    pub title: Snippet,
+    pub unit: Option<String>,
+    pub section: Option<String>,
+    pub kind: String,
+    pub status: String,
+    /// RFC 3339, UTC.
+    pub date: String,
+    pub score: f32,
+    pub snippet: Snippet,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Facets {
+    pub unit: Vec<(String, u64)>,
+    pub section: Vec<(String, u64)>,
+    pub kind: Vec<(String, u64)>,
+    pub year: Vec<(String, u64)>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SearchResults {
+    pub query: String,
+    pub total: usize,
+    pub offset: usize,
+    pub hits: Vec<SearchHit>,
+    pub facets: Facets,
+    /// What was not understood in the query and dropped (Chinese).
+    pub warnings: Vec<String>,
+    pub took_ms: f64,
+}
+
+type Q = Box<dyn Query>;
+
+fn union(qs: Vec<Q>) -> Q {
+    if qs.len() == 1 {
+        qs.into_iter().next().unwrap_or_else(|| Box::new(AllQuery))
+    } else {
+        Box::new(BooleanQuery::union(qs))
+    }
+}
+
+impl SearchIndex {
+    /// The documents whose `field` contains `word` as a substring (see `analysis.rs`).
+    fn substring(&self, field: Field, word: &str) -> Option<Q> {
+        let b = bigrams(word, true);
+        let terms: Vec<(usize, Term)> = b
+            .toks
+            .iter()
+            .map(|t| {
+                (
+                    t.position - b.toks[0].position,
+                    Term::from_field_text(field, &t.text),
+                )
+            })
+            .collect();
+        match (terms.len(), b.prefix) {
+            (0, _) => None,
+            (1, false) => Some(Box::new(TermQuery::new(
+                terms[0].1.clone(),
+                IndexRecordOption::WithFreqs,
+            ))),
+            // One Han character: any bigram starting with it, or it alone at a run's end.
+            (1, true) => RegexQuery::from_pattern(&format!("{}.?", b.toks[0].text), field)
+                .ok()
+                .map(|q| Box::new(q) as Q),
+            (_, false) => Some(Box::new(PhraseQuery::new_with_offset(terms))),
+            (_, true) => {
+                let mut q = PhrasePrefixQuery::new_with_offset(terms);
+                // Every continuation must be tried, or recall drops below substring search.
+                q.set_max_expansions(u32::MAX);
+                Some(Box::new(q))
+            }
+        }
+    }
+
+    fn filter_queries(
+        &self,
+        f: &Filters,
+        registry: &Registry,
+        warnings: &mut Vec<String>,
+    ) -> Vec<Q> {
+        let fl = &self.fields;
+        let mut out: Vec<Q> = Vec::new();
+        let any_of = |field: Field, values: &[String]| -> Q {
+            union(
+                values
+                    .iter()
+                    .map(|v| {
+                        Box::new(TermQuery::new(
+                            Term::from_field_text(field, v),
+                            IndexRecordOption::Basic,
+                        )) as Q
+                    })
+                    .collect(),
+            )
+        };
+        if !f.units.is_empty() {
+            let units: Vec<String> = f
+                .units
+                .iter()
+                .map(|u| match registry.resolve(u) {
+                    Some(def) => def.name.clone(),
+                    None => {
+                        warnings.push(format!("未登记的单位「{u}」，按原文筛选"));
+                        u.clone()
+                    }
+                })
+                .collect();
+            out.push(any_of(fl.unit, &units));
+        }
+        if !f.sections.is_empty() {
+            out.push(any_of(fl.section, &f.sections));
+        }
+        if !f.kinds.is_empty() {
+            out.push(any_of(fl.kind, &f.kinds));
+        }
+        if !f.statuses.is_empty() {
+            out.push(any_of(fl.status, &f.statuses));
+        }
+        if f.date_from.is_some() || f.date_to.is_some() {
+            use std::ops::Bound;
+            let tz = self.tz;
+            let bound = |d: Option<chrono::NaiveDate>, incl: bool| match d {
+                None => Bound::Unbounded,
+                Some(d) => {
+                    let t = super::item_date(&[Some(&d.format("%Y-%m-%d").to_string())], tz)
+                        .map(|t| t.timestamp())
+                        .unwrap_or(0);
+                    let term =
+                        Term::from_field_date(fl.date, tantivy::DateTime::from_timestamp_secs(t));
+                    if incl {
+                        Bound::Included(term)
+                    } else {
+                        Bound::Excluded(term)
+                    }
+                }
+            };
+            out.push(Box::new(RangeQuery::new(
+                bound(f.date_from, true),
+                bound(f.date_to, false),
+            )));
+        }
+        out
+    }
+
+    pub fn search(
+        &self,
+        req: &SearchRequest,
+        registry: &Registry,
+    ) -> Result<SearchResults, IndexError> {
+        let t0 = Instant::now();
+        let fl = self.fields;
+        let mut parsed = query::parse(&req.query);
+        let mut warnings = std::mem::take(&mut parsed.warnings);
+        let f = &mut parsed.filters;
+        f.units.extend(req.filters.units.iter().cloned());
+        f.sections.extend(req.filters.sections.iter().cloned());
+        f.kinds.extend(req.filters.kinds.iter().cloned());
+        f.statuses.extend(req.filters.statuses.iter().cloned());
+        f.date_from = req.filters.date_from.or(f.date_from);
+        f.date_to = req.filters.date_to.or(f.date_to);
+
+        let mut must: Vec<Q> = Vec::new();
+        let mut title_any: Vec<Q> = Vec::new();
+        let mut rank: Vec<Q> = Vec::new();
+        let mut words: Vec<String> = Vec::new();
+        for group in &parsed.groups {
+            let mut alts: Vec<Q> = Vec::new();
+            for term in group {
+                let mut variants = vec![term.text.clone()];
+                if !term.exact {
+                    variants.extend(self.dict.synonyms(&term.text));
+                }
+                for v in variants {
+                    if let Some(q) = self.substring(fl.title_bg, &v) {
+                        title_any.push(q.box_clone());
+                        alts.push(Box::new(BoostQuery::new(q, TITLE_BOOST)));
+                    }
+                    if let Some(q) = self.substring(fl.body_bg, &v) {
+                        alts.push(q);
+                    }
+                    for w in analysis::words(&self.jieba, &v, false) {
+                        for (field, boost) in [(fl.title_zh, TITLE_BOOST), (fl.body_zh, 1.0)] {
+                            let tq = TermQuery::new(
+                                Term::from_field_text(field, &w.text),
+                                IndexRecordOption::WithFreqs,
+                            );
+                            rank.push(Box::new(BoostQuery::new(Box::new(tq), boost)));
+                        }
+                    }
+                    words.push(v);
+                }
+            }
+            if alts.is_empty() {
+                let shown: Vec<&str> = group.iter().map(|t| t.text.as_str()).collect();
+                warnings.push(format!(
+                    "「{}」中没有可搜索的文字，已忽略",
+                    shown.join(" OR ")
+                ));
+                continue;
+            }
+            must.push(union(alts));
+        }
+        let mut must_not: Vec<Q> = Vec::new();
+        for t in &parsed.exclude {
+            for field in [fl.title_bg, fl.body_bg] {
+                if let Some(q) = self.substring(field, &t.text) {
+                    must_not.push(q);
+                }
+            }
+        }
+        let filters = self.filter_queries(&parsed.filters, registry, &mut warnings);
+        let has_terms = !must.is_empty();
+        if !has_terms && filters.is_empty() {
+            if warnings.is_empty() {
+                warnings.push("请输入要搜索的词或筛选条件".into());
+            }
+            return Ok(SearchResults {
+                query: req.query.clone(),
+                warnings,
+                took_ms: t0.elapsed().as_secs_f64() * 1000.0,
+                ..Default::default()
+            });
+        }
+        let mut clauses: Vec<(Occur, Q)> = must.into_iter().map(|q| (Occur::Must, q)).collect();
+        clauses.extend(filters.into_iter().map(|q| (Occur::Must, q)));
+        clauses.extend(must_not.into_iter().map(|q| (Occur::MustNot, q)));
+        if !has_terms {
+            clauses.push((Occur::Must, Box::new(AllQuery)));
+        }
+        let matching: Q = Box::new(BooleanQuery::new(clauses));
+        let mut scored_clauses = vec![(Occur::Must, matching.box_clone())];
+        scored_clauses.extend(rank.into_iter().map(|q| (Occur::Should, q)));
+        let scored: Q = Box::new(BooleanQuery::new(scored_clauses));
+
+        let searcher = self.reader.searcher();
+        let terr = |e| IndexError::Tantivy(self.dir.clone(), e);
+        let mut facet_collector = FacetCollector::for_field("facets");
+        for root in ["/unit", "/section", "/kind", "/year"] {
+            facet_collector.add_facet(root);
+        }
+        let (total, facet_counts) = searcher
+            .search(&matching, &(Count, facet_collector))
+            .map_err(terr)?;
+
+        let limit = req.limit.max(1);
+        let offset = req.offset;
+        let mut addrs: Vec<(f32, DocAddress)> = Vec::new();
+        if req.sort == Sort::Date || !has_terms {
+            let top = TopDocs::with_limit(limit)
+                .and_offset(offset)
+                .order_by_fast_field::<tantivy::DateTime>("date", Order::Desc);
+            addrs = searcher
+                .search(&matching, &top)
+                .map_err(terr)?
+                .into_iter()
+                .map(|(_, a)| (0.0, a))
+                .collect();
+        } else {
+            // Items with a query word in the title come first, then the rest; each by score.
+            let in_title: Q = Box::new(BooleanQuery::new(vec![
+                (Occur::Must, scored.box_clone()),
+                (
+                    Occur::Must,
+                    union(title_any.iter().map(|q| q.box_clone()).collect()),
+                ),
+            ]));
+            let not_in_title: Q = Box::new(BooleanQuery::new(vec![
+                (Occur::Must, scored.box_clone()),
+                (Occur::MustNot, union(title_any)),
+            ]));
+            let n_title = searcher.search(&in_title, &Count).map_err(terr)?;
+            if offset < n_title {
+                addrs.extend(
+                    top_fresh(&searcher, &in_title, limit.min(n_title - offset), offset)
+                        .map_err(terr)?,
+                );
+            }
+            if addrs.len() < limit {
+                let skip = offset.saturating_sub(n_title);
+                addrs.extend(
+                    top_fresh(&searcher, &not_in_title, limit - addrs.len(), skip).map_err(terr)?,
+                );
+            }
+        }
+
+        let mut hits = Vec::with_capacity(addrs.len());
+        for (score, addr) in addrs {
+            let doc: TantivyDocument = searcher.doc(addr).map_err(terr)?;
+            let text = |field: Field| {
+                doc.get_first(field)
+                    .and_then(|v| v.as_str())
+                    .map(str::to_string)
+            };
+            let title = text(fl.title).unwrap_or_default();
+            let body = text(fl.body).unwrap_or_default();
+            let title_chars: Vec<char> = title.chars().collect();
+            let date = doc
+                .get_first(fl.date)
+                .and_then(|v| v.as_datetime())
+                .and_then(|d| chrono::DateTime::from_timestamp(d.into_timestamp_secs(), 0))
+                .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+                .unwrap_or_default();
+            hits.push(SearchHit {
+                id: text(fl.id).unwrap_or_default(),
+                title: Snippet {
+                    marks: snippet::marks_in(&title_chars, &words),
+                    text: title,
+                },
+                unit: text(fl.unit),
+                section: text(fl.section),
+                kind: text(fl.kind).unwrap_or_default(),
+                status: text(fl.status).unwrap_or_default(),
+                date,
+                score,
+                snippet: snippet::make(&snippet::plain(&body), &words, SNIPPET_CHARS),
+            });
+        }
+
+        let facet = |root: &str| -> Vec<(String, u64)> {
+            let mut v: Vec<(String, u64)> = facet_counts
+                .get(root)
+                .map(|(f, n)| {
+                    (
+                        f.to_path()
+                            .last()
+                            .map(|s| s.to_string())
+                            .unwrap_or_default(),
+                        n,
+                    )
+                })
+                .collect();
+            v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            v
+        };
+        let mut year = facet("/year");
+        year.sort_by(|a, b| b.0.cmp(&a.0));
+        Ok(SearchResults {
+            query: req.query.clone(),
+            total,
+            offset,
+            hits,
+            facets: Facets {
+                unit: facet("/unit"),
+                section: facet("/section"),
+                kind: facet("/kind"),
+                year,
+            },
+            warnings,
+            took_ms: t0.elapsed().as_secs_f64() * 1000.0,
+        })
+    }
+}
+
+/// Top documents by BM25 × freshness.
+fn top_fresh(
+    searcher: &Searcher,
+    q: &Q,
+    limit: usize,
+    offset: usize,
+) -> tantivy::Result<Vec<(f32, DocAddress)>> {
+    if limit == 0 {
+        return Ok(Vec::new());
+    }
+    let now = chrono::Utc::now().timestamp();
+    let top =
+        TopDocs::with_limit(limit)
+            .and_offset(offset)
+            .tweak_score(move |seg: &SegmentReader| {
+                let col = seg
+                    .fast_fields()
+                    .date("date")
+                    .ok()
+                    .map(|c| c.first_or_default_col(tantivy::DateTime::from_timestamp_secs(0)));
+                move |doc: tantivy::DocId, score: Score| {
+                    let ts = col
+                        .as_ref()
+                        .map(|c| c.get_val(doc).into_timestamp_secs())
+                        .unwrap_or(0);
+                    let age_days = ((now - ts).max(0) as f32) / 86_400.0;
+                    score * (1.0 + FRESH_MAX * 0.5f32.powf(age_days / FRESH_HALF_LIFE_DAYS))
+                }
+            });
+    searcher.search(q, &top)
+}
