@@ -9,6 +9,7 @@ pub mod cli;
 pub mod collect;
 pub mod config;
 pub mod diag;
+pub mod failpoint;
 pub mod index;
 pub mod pipeline;
 pub mod project;

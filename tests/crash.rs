@@ -267,3 +267,128 @@ fn sigterm_stops_a_run_after_the_current_file_and_a_rerun_finishes() {
     assert!(files_under(&p.join("inbox")).is_empty());
     assert_eq!(count(&conn, "SELECT count(*) FROM files"), N as i64);
 }
+
+/// A small project whose inbox mixes stored, duplicate and quarantined files.
+fn small_project(p: &Path, mode: &str) -> BTreeSet<String> {
+    std::fs::write(
+        p.join("caibian.toml"),
+        "[[units]]\nname = \"甲县人大常委会\"\ntype = \"县区人大\"\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(p.join("pipelines")).unwrap();
+    std::fs::write(
+        p.join("pipelines/inbox.toml"),
+        format!("[[sources]]\ntype = \"inbox\"\npath = \"inbox\"\nmode = \"{mode}\"\n"),
+    )
+    .unwrap();
+    let dir = p.join("inbox/甲县人大常委会");
+    std::fs::create_dir_all(&dir).unwrap();
+    for i in 0..30 {
+        let (name, body) = match i % 5 {
+            1 => (format!("{i:02}.md"), String::new()),
+            3 => (format!("{i:02}-dup.txt"), text_item(i - 1)),
+            _ => (format!("{i:02}.txt"), text_item(i)),
+        };
+        std::fs::write(dir.join(name), body).unwrap();
+    }
+    files_under(&p.join("inbox")).into_iter().collect()
+}
+
+/// Crashes exactly between a commit and the archiving of its file — the window a random
+/// kill rarely hits — at several depths, in both modes; a normal run then completes.
+#[test]
+fn crash_between_commit_and_archive_is_recovered_in_both_modes() {
+    for mode in ["move", "copy"] {
+        for abort_after in [1, 2, 4, 9] {
+            let dir = tempfile::tempdir().unwrap();
+            let p = dir.path();
+            let originals = small_project(p, mode);
+            let out = Command::new(BIN)
+                .args(["run", "-q"])
+                .current_dir(p)
+                .env(
+                    "CAIBIAN_FAILPOINT",
+                    format!("abort-after-commit={abort_after}"),
+                )
+                .output()
+                .unwrap();
+            assert!(!out.status.success(), "{mode}/{abort_after}: did not abort");
+            let conn = db(p);
+            assert_eq!(integrity(p), "ok");
+            assert_eq!(count(&conn, "SELECT count(*) FROM files"), abort_after);
+
+            ok(p, &["run", "-q"]);
+            let where_ = format!("{mode}/{abort_after}");
+            assert_eq!(count(&conn, "SELECT count(*) FROM files"), 30, "{where_}");
+            assert_eq!(
+                count(&conn, "SELECT count(DISTINCT original_path) FROM files"),
+                30,
+                "{where_}"
+            );
+            assert_eq!(
+                count(
+                    &conn,
+                    "SELECT count(*) FROM files WHERE outcome = 'quarantined'"
+                ),
+                6,
+                "{where_}"
+            );
+            assert_eq!(
+                count(
+                    &conn,
+                    "SELECT count(*) FROM files WHERE outcome = 'duplicate'"
+                ),
+                6,
+                "{where_}"
+            );
+            assert_eq!(count(&conn, "SELECT count(*) FROM items"), 18, "{where_}");
+            // Every row's archive exists, and each original is archived exactly once.
+            let mut st = conn.prepare("SELECT archived_path FROM files").unwrap();
+            let archived: Vec<String> = st
+                .query_map([], |r| r.get(0))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+            for a in &archived {
+                assert!(p.join(a).is_file(), "{where_}: {a} missing");
+            }
+            let mut names: Vec<String> = archived
+                .iter()
+                .map(|a| a.split_once("inbox/").unwrap().1.to_string())
+                .collect();
+            names.sort();
+            assert_eq!(
+                names.into_iter().collect::<BTreeSet<_>>(),
+                originals,
+                "{where_}"
+            );
+            let left = files_under(&p.join("inbox")).len();
+            assert_eq!(left, if mode == "move" { 0 } else { 30 }, "{where_}");
+            // The killed run counts what it committed; the two runs together count each file once.
+            let (killed_total, status): (i64, String) = conn
+                .query_row(
+                    "SELECT new + duplicate + quarantined, status FROM pipeline_runs WHERE id = 1",
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .unwrap();
+            assert_eq!(
+                (killed_total, status.as_str()),
+                (abort_after, "interrupted"),
+                "{where_}"
+            );
+            let second: i64 = conn
+                .query_row(
+                    "SELECT new + duplicate + quarantined FROM pipeline_runs WHERE id = 2",
+                    [],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            assert_eq!(killed_total + second, 30, "{where_}");
+
+            // And a third run changes nothing.
+            ok(p, &["run", "-q"]);
+            assert_eq!(count(&conn, "SELECT count(*) FROM files"), 30);
+        }
+    }
+}

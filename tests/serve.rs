@@ -180,3 +180,60 @@ fn a_missed_run_is_caught_up_once_at_start_up_unless_skipped() {
         assert_eq!(catch_ups, expect, "policy {policy}");
     }
 }
+
+/// A run longer than the interval: the slot that passes meanwhile is skipped, never run
+/// concurrently, and the next run starts on the following slot.
+#[test]
+fn a_long_run_is_never_overlapped_and_the_busy_slot_is_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    project(p, "* * * * *", "once");
+    for i in 0..3 {
+        std::fs::write(
+            p.join(format!("inbox/甲县人大常委会/{i}.txt")),
+            format!("第{i}次接待日\n\n代表们听取了选民的意见建议{i}条。\n"),
+        )
+        .unwrap();
+    }
+    let mut server = Command::new(BIN)
+        .args(["serve"])
+        .current_dir(p)
+        .env("CAIBIAN_FAILPOINT", "sleep-per-file-ms=25000")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    let scheduled = || -> Vec<serde_json::Value> {
+        let mut v: Vec<_> = runs(p)
+            .into_iter()
+            .filter(|r| r["trigger"] == "schedule")
+            .collect();
+        v.reverse();
+        v
+    };
+    while scheduled().len() < 2 {
+        assert!(
+            start.elapsed() < Duration::from_secs(240),
+            "no second run: {:#?}",
+            runs(p)
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    assert!(terminate(&mut server).success());
+    let r = scheduled();
+    let (a, b) = (&r[0], &r[1]);
+    let took = ts(&a["finished_at"]) - ts(&a["started_at"]);
+    assert!(
+        took.num_seconds() >= 60,
+        "first run should outlast a minute: {a}"
+    );
+    assert!(
+        ts(&a["finished_at"]) <= ts(&b["started_at"]),
+        "overlap: {a} {b}"
+    );
+    // The slot that passed while the first run was busy was skipped, not queued.
+    let gap = ts(&b["scheduled_for"]) - ts(&a["scheduled_for"]);
+    assert_eq!(gap.num_seconds(), 120, "{a} {b}");
+    assert_eq!(a["counts"]["new"], 3);
+}

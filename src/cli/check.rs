@@ -5,12 +5,45 @@ use chrono::Utc;
 use super::Global;
 
 #[derive(clap::Args, Debug)]
-pub struct Args {}
+#[command(help_template = super::HELP_TEMPLATE, next_help_heading = "选项", disable_help_flag = true)]
+pub struct Args {
+    /// 以 JSON 输出各流水线及其下次运行时间
+    #[arg(long)]
+    json: bool,
+}
 
-pub fn exec(g: &Global, _a: Args) -> anyhow::Result<ExitCode> {
+pub fn exec(g: &Global, a: Args) -> anyhow::Result<ExitCode> {
     let project = g.project()?;
     let tz = project.tz();
     let c = &project.config;
+    if a.json {
+        let now = Utc::now().with_timezone(&tz);
+        let pipelines: Vec<serde_json::Value> = project
+            .pipelines
+            .iter()
+            .map(|p| {
+                serde_json::json!({
+                    "name": p.name,
+                    "title": p.title(),
+                    "enabled": p.def.enabled,
+                    "schedule": p.def.schedule.as_ref().map(|c| c.as_str()),
+                    "next_run": p.def.schedule.as_ref().filter(|_| p.def.enabled)
+                        .and_then(|c| c.next_after(&now))
+                        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, false)),
+                })
+            })
+            .collect();
+        let v = serde_json::json!({
+            "config": project.root.join(crate::project::CONFIG_FILE),
+            "units": c.units.len(),
+            "sections": c.sections.len(),
+            "publications": c.publications.len(),
+            "timezone": c.project.timezone.to_string(),
+            "pipelines": pipelines,
+        });
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(ExitCode::SUCCESS);
+    }
     println!(
         "配置正确：{}",
         project.root.join(crate::project::CONFIG_FILE).display()

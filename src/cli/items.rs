@@ -4,6 +4,7 @@ use super::{Global, local_time, pad, truncate};
 use crate::store::Status;
 
 #[derive(clap::Args, Debug)]
+#[command(help_template = super::HELP_TEMPLATE, next_help_heading = "选项", disable_help_flag = true)]
 pub struct Args {
     /// 只列出此状态的稿件：new/新收、reviewing/审核中、adopted/已采用、returned/已退稿、archived/已归档
     #[arg(long, short = 's', value_name = "状态")]
@@ -76,6 +77,7 @@ pub fn exec(g: &Global, a: Args) -> anyhow::Result<ExitCode> {
 }
 
 #[derive(clap::Args, Debug)]
+#[command(help_template = super::HELP_TEMPLATE, next_help_heading = "选项", disable_help_flag = true)]
 pub struct QuarantineArgs {
     /// 最多列出多少条（最新的在前）
     #[arg(short = 'n', long, default_value_t = 50)]

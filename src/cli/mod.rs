@@ -21,15 +21,31 @@ use clap::{Parser, Subcommand};
 
 use crate::project::Project;
 
+pub(crate) const HELP_TEMPLATE: &str =
+    "{about-with-newline}\n用法：{usage}\n\n{all-args}{after-help}";
+
 #[derive(Parser, Debug)]
 #[command(
     name = "caibian",
     version,
+    help_template = HELP_TEMPLATE,
+    disable_help_flag = true,
+    disable_version_flag = true,
+    disable_help_subcommand = true,
+    subcommand_help_heading = "命令",
+    subcommand_value_name = "命令",
+    next_help_heading = "通用选项",
     about = "采编：人大常委会办公室的信息报送与宣传工作平台",
     long_about = "采编（caibian）收集各单位报送的稿件和媒体新闻，入库、去重、评分、编刊，并生成宣传网站。\n\
                   在项目目录（含 caibian.toml）中运行，或用 -C 指定项目目录。"
 )]
 pub struct Cli {
+    /// 显示帮助
+    #[arg(short = 'h', long = "help", global = true, action = clap::ArgAction::Help)]
+    help: Option<bool>,
+    /// 显示版本
+    #[arg(short = 'V', long = "version", action = clap::ArgAction::Version)]
+    version: Option<bool>,
     /// 项目目录（默认：当前目录或其上级中含 caibian.toml 的目录）
     #[arg(short = 'C', long = "project", global = true, value_name = "目录")]
     project: Option<PathBuf>,
@@ -75,10 +91,28 @@ enum Command {
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
-        Err(e) => {
-            // Help and version go to stdout with 0; usage errors to stderr with 2.
+        Err(e) if !e.use_stderr() => {
+            // Help and version: stdout, exit 0.
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            use clap::error::ErrorKind as K;
+            let what = match e.kind() {
+                K::InvalidSubcommand => "未知的命令",
+                K::UnknownArgument => "未知的选项",
+                K::MissingRequiredArgument => "缺少必需的参数",
+                K::InvalidValue | K::ValueValidation => "取值无效",
+                K::MissingSubcommand | K::DisplayHelpOnMissingArgumentOrSubcommand => "缺少命令",
+                K::TooManyValues | K::TooFewValues | K::WrongNumberOfValues => "参数个数不对",
+                K::ArgumentConflict => "选项互相冲突",
+                K::NoEquals => "选项需要用 = 给出取值",
+                _ => "用法错误",
+            };
+            // clap's own text follows: it names the exact argument.
+            eprintln!("用法错误：{what}（用 caibian --help 或 caibian 命令 --help 查看用法）\n");
+            let _ = e.print();
+            return ExitCode::from(2);
         }
     };
     init_logging(cli.verbose, cli.quiet);
@@ -195,7 +229,7 @@ pub(crate) fn truncate(s: &str, width: usize) -> String {
     out
 }
 
-pub(crate) fn status_label(s: &str) -> &str {
+pub fn status_label(s: &str) -> &str {
     match s {
         "ok" => "成功",
         "partial" => "部分失败",
@@ -227,8 +261,11 @@ pub(crate) fn cancel_on_signal(cancel: crate::collect::Cancel) {
         };
         rt.block_on(async {
             wait_for_signal().await;
-            eprintln!("收到停止信号：处理完当前文件后停止……");
+            eprintln!("收到停止信号：处理完当前文件后停止……（再按一次 Ctrl+C 立即退出）");
             cancel.cancel();
+            wait_for_signal().await;
+            eprintln!("立即退出。");
+            std::process::exit(130);
         });
     });
 }

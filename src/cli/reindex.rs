@@ -5,6 +5,7 @@ use super::Global;
 use crate::index::{DICT_FILE, OfficeDict, SearchIndex};
 
 #[derive(clap::Args, Debug)]
+#[command(help_template = super::HELP_TEMPLATE, next_help_heading = "选项", disable_help_flag = true)]
 pub struct Args {}
 
 pub fn exec(g: &Global, _a: Args) -> anyhow::Result<ExitCode> {

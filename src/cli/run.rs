@@ -9,6 +9,7 @@ use crate::collect::{Cancel, Progress, Silent};
 use crate::pipeline::{self, RunError, Trigger};
 
 #[derive(clap::Args, Debug)]
+#[command(help_template = super::HELP_TEMPLATE, next_help_heading = "选项", disable_help_flag = true)]
 pub struct Args {
     /// 要运行的流水线名称（pipelines/ 下的文件名，不含 .toml）；省略则运行全部已启用的流水线
     #[arg(value_name = "流水线")]
@@ -102,7 +103,7 @@ pub fn exec(g: &Global, a: Args) -> anyhow::Result<ExitCode> {
             progress,
         ) {
             Ok(s) => {
-                failed |= s.status == "failed" || s.status == "interrupted";
+                failed |= s.status != "ok";
                 summaries.push(s);
             }
             Err(e @ RunError::Busy(..)) => {

@@ -3,6 +3,7 @@ use std::process::ExitCode;
 use super::{Global, local_time, pad, status_label, trigger_label};
 
 #[derive(clap::Args, Debug)]
+#[command(help_template = super::HELP_TEMPLATE, next_help_heading = "选项", disable_help_flag = true)]
 pub struct Args {
     /// 只列出这条流水线的运行
     #[arg(long, short = 'p', value_name = "流水线")]

@@ -8,6 +8,7 @@ use crate::config::TimeZone as Zone;
 use crate::schedule::CronExpr;
 
 #[derive(clap::Args, Debug)]
+#[command(help_template = super::HELP_TEMPLATE, next_help_heading = "选项", disable_help_flag = true)]
 pub struct Args {
     /// 5 段定时表达式（分 时 日 月 周），如 "*/10 8-18 * * MON-FRI"
     #[arg(value_name = "表达式")]
@@ -57,7 +58,7 @@ pub fn exec(g: &Global, a: Args) -> anyhow::Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(ExitCode::SUCCESS);
     }
-    if times.is_empty() {
+    if times.is_empty() && a.count > 0 {
         bail!("定时表达式「{cron}」在今后十年内都不会触发");
     }
     println!(

@@ -4,6 +4,7 @@ use std::process::ExitCode;
 use super::Global;
 
 #[derive(clap::Args, Debug)]
+#[command(help_template = super::HELP_TEMPLATE, next_help_heading = "选项", disable_help_flag = true)]
 pub struct Args {
     /// 输出目录（默认：项目的 schemas/）
     #[arg(long, value_name = "目录")]

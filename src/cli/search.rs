@@ -6,6 +6,7 @@ use crate::index::query::{Filters, date_range};
 use crate::index::{SearchIndex, SearchRequest, Sort};
 
 #[derive(clap::Args, Debug)]
+#[command(help_template = super::HELP_TEMPLATE, next_help_heading = "选项", disable_help_flag = true)]
 pub struct Args {
     /// 搜索词：词语、"短语"、-排除词、A OR B，及 单位:、栏目:、类型:、状态:、日期:2024-01..2024-06
     #[arg(value_name = "查询", required = true)]
@@ -26,13 +27,13 @@ pub struct Args {
     #[arg(long, value_name = "范围")]
     date: Option<String>,
     /// 排序：relevance（相关度，默认）或 date（日期，新的在前）
-    #[arg(long, value_enum, default_value_t = SortArg::Relevance)]
+    #[arg(long, value_enum, value_name = "方式", default_value_t = SortArg::Relevance)]
     sort: SortArg,
     /// 第几页
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, value_name = "页码", default_value_t = 1)]
     page: usize,
     /// 每页条数
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, value_name = "条数", default_value_t = 10)]
     per_page: usize,
     /// 以 JSON 输出
     #[arg(long)]

@@ -9,6 +9,7 @@ use crate::collect::Cancel;
 use crate::schedule;
 
 #[derive(clap::Args, Debug)]
+#[command(help_template = super::HELP_TEMPLATE, next_help_heading = "选项", disable_help_flag = true)]
 pub struct Args {}
 
 pub fn exec(g: &Global, _a: Args) -> anyhow::Result<ExitCode> {
@@ -57,7 +58,13 @@ pub fn exec(g: &Global, _a: Args) -> anyhow::Result<ExitCode> {
         eprintln!("收到停止信号：等待正在运行的任务处理完当前文件……");
         cancel.cancel();
         let _ = tx.send(true);
-        let _ = sched.await;
+        tokio::select! {
+            _ = sched => {}
+            _ = super::wait_for_signal() => {
+                eprintln!("再次收到停止信号，立即退出。");
+                std::process::exit(130);
+            }
+        }
     });
     eprintln!("caibian serve 已停止。");
     Ok(ExitCode::SUCCESS)

@@ -4,6 +4,7 @@ use super::Global;
 use crate::store::Status;
 
 #[derive(clap::Args, Debug)]
+#[command(help_template = super::HELP_TEMPLATE, next_help_heading = "选项", disable_help_flag = true)]
 pub struct Args {
     /// 稿件编号（见 caibian items）
     #[arg(value_name = "编号")]

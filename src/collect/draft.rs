@@ -35,12 +35,20 @@ pub enum Reject {
     MissingUnit,
     #[error("无法识别的报送单位「{0}」")]
     UnknownUnit(String),
+    #[error("作者「{name}」的单位「{unit}」无法识别")]
+    UnknownAuthorUnit { name: String, unit: String },
+    #[error("文件过大（{} MB，上限 64 MB），不像是稿件", .0 / 1_000_000)]
+    TooLarge(u64),
+    #[error("无法入库：{0}")]
+    Refused(String),
     #[error("未知的栏目「{name}」（可选：{options}）")]
     UnknownSection { name: String, options: String },
     #[error("{}", .0.location().trim_start())]
     Field(FileError),
     #[error("作者分成比例合计应为 100%，实际是 {0}%")]
     Shares(String),
+    #[error("作者「{0}」的分成比例无效（应大于 0、不超过 100%）")]
+    BadShare(String),
 }
 
 /// Article genre, as the assessment rules distinguish them.
@@ -397,7 +405,6 @@ pub fn parse_authors(s: &str) -> Vec<AuthorSpec> {
 pub struct Origin<'a> {
     /// The first folder under the inbox, if the file is in a subfolder.
     pub folder: Option<&'a str>,
-    pub source: &'a str,
 }
 
 /// Longer than any real headline of a 信息 (they run 15–50 characters).
@@ -472,6 +479,12 @@ pub fn resolve(
 }
 
 fn resolve_authors(specs: &[AuthorSpec], registry: &Registry) -> Result<Vec<Author>, Reject> {
+    if let Some(bad) = specs.iter().find(|a| {
+        a.share
+            .is_some_and(|s| !s.is_finite() || s <= 0.0 || s > 1.0)
+    }) {
+        return Err(Reject::BadShare(bad.name.clone()));
+    }
     let given: f64 = specs.iter().filter_map(|a| a.share).sum();
     let missing = specs.iter().filter(|a| a.share.is_none()).count();
     if given > 1.0 + 1e-6 || (missing == 0 && !specs.is_empty() && (given - 1.0).abs() > 0.011) {
@@ -492,7 +505,10 @@ fn resolve_authors(specs: &[AuthorSpec], registry: &Registry) -> Result<Vec<Auth
             Some(u) => Some(
                 registry
                     .resolve(u)
-                    .ok_or_else(|| Reject::UnknownUnit(u.clone()))?
+                    .ok_or_else(|| Reject::UnknownAuthorUnit {
+                        name: a.name.clone(),
+                        unit: u.clone(),
+                    })?
                     .name
                     .clone(),
             ),
@@ -565,7 +581,6 @@ mod tests {
         let reg = cfg.registry();
         let origin = Origin {
             folder: Some("甲县人大常委会"),
-            source: "inbox",
         };
         let draft = |title: &str| Draft {
             title: Some(title.into()),
@@ -589,10 +604,7 @@ mod tests {
             resolve(d, &origin, &cfg, &reg).unwrap_err(),
             Reject::UnknownUnit("乙县人大".into())
         );
-        let none = Origin {
-            folder: None,
-            source: "inbox",
-        };
+        let none = Origin { folder: None };
         assert_eq!(
             resolve(draft("标题"), &none, &cfg, &reg).unwrap_err(),
             Reject::MissingUnit
@@ -607,6 +619,17 @@ mod tests {
             resolve_authors(&specs, &reg),
             Err(Reject::Shares(_))
         ));
+        for bad in [
+            "张三（0%）、李四（100%）",
+            "张三（NaN）、李四",
+            "张三（150%）",
+        ] {
+            let specs = parse_authors(bad);
+            assert!(
+                matches!(resolve_authors(&specs, &reg), Err(Reject::BadShare(_))),
+                "{bad}"
+            );
+        }
         let specs = parse_authors("张三（70%）、李四、王五");
         let a = resolve_authors(&specs, &reg).unwrap();
         assert!((a[1].share - 0.15).abs() < 1e-9);

@@ -241,10 +241,13 @@ fn docx_file(path: &Path, bytes: &[u8]) -> Result<Draft, Reject> {
     let mut d = Draft::default();
     let mut rest = blocks.as_slice();
     // Title: the first Title/heading block, or else the first paragraph.
+    // Title: a Title/heading block among the first few, else the first paragraph that is not
+    // a header line (报送单位：… may come before the title).
     let title_idx = rest
         .iter()
         .position(|b| matches!(b.kind, docx::BlockKind::Title | docx::BlockKind::Heading(_)))
         .filter(|&i| i <= 2)
+        .or_else(|| rest.iter().position(|b| header_line(&b.text).is_none()))
         .unwrap_or(0);
     let Some(title) = rest.get(title_idx) else {
         return Err(Reject::MissingTitle);

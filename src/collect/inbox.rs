@@ -15,7 +15,7 @@ use std::path::{Component, Path, PathBuf};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::draft::{Origin, resolve};
+use super::draft::{Origin, Reject, resolve};
 use super::formats;
 use super::{CollectCtx, Source, SourceError, SourceReport};
 use crate::store::{NewFile, Stored};
@@ -40,6 +40,10 @@ pub struct InboxSourceDef {
     /// `<data_dir>/quarantine/<source name>`).
     #[serde(default)]
     pub quarantine: Option<PathBuf>,
+    /// Leave files alone until they have not changed for this many seconds (for drop folders
+    /// that units copy into over the network). Default 0.
+    #[serde(default)]
+    pub settle_seconds: u64,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
@@ -52,6 +56,7 @@ pub enum ArchiveMode {
 
 pub struct InboxSource {
     name: String,
+    settle_seconds: u64,
     root: PathBuf,
     mode: ArchiveMode,
     processed: PathBuf,
@@ -82,6 +87,7 @@ impl InboxSource {
                 .map(abs)
                 .unwrap_or_else(|| data_dir.join("quarantine").join(&name)),
             name,
+            settle_seconds: def.settle_seconds,
         }
     }
 
@@ -102,19 +108,29 @@ enum Taken {
     Skipped,
 }
 
+/// Files larger than this are quarantined unread: no submission is that big, and reading a
+/// stray video into memory on every run would stall the pipeline.
+const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
 impl Source for InboxSource {
     fn name(&self) -> &str {
         &self.name
     }
 
     fn collect(&self, ctx: &mut CollectCtx<'_>) -> Result<SourceReport, SourceError> {
-        let mut files = Vec::new();
-        walk(&self.root, &mut files).map_err(|source| SourceError::Folder {
-            path: self.root.clone(),
-            source,
-        })?;
-        files.sort();
+        if let Err(source) = fs::read_dir(&self.root) {
+            return Err(SourceError::Folder {
+                path: self.root.clone(),
+                source,
+            });
+        }
         let mut report = SourceReport::default();
+        let mut files = Vec::new();
+        // Archives configured inside the inbox must not be read back in.
+        let skip = [self.processed.as_path(), self.quarantine.as_path()];
+        walk(&self.root, &skip, &mut files, &mut report.errors);
+        report.counts.failed += report.errors.len() as u64;
+        files.sort();
         ctx.progress.start(&self.name, files.len() as u64);
         for (i, path) in files.iter().enumerate() {
             if ctx.cancel.is_cancelled() {
@@ -155,12 +171,27 @@ impl InboxSource {
     fn take(&self, ctx: &mut CollectCtx<'_>, path: &Path) -> Result<Taken, TakeError> {
         let rel = path.strip_prefix(&self.root).unwrap_or(path);
         let rel_str = slash_path(rel);
-        let bytes = fs::read(path)
-            .map_err(|e| TakeError::Io(format!("无法读取 {}：{e}", path.display())))?;
-        let raw_hash = crate::text::sha256_hex(&bytes);
+        let io = |e: std::io::Error| TakeError::Io(format!("无法读取 {}：{e}", path.display()));
+        let meta = fs::metadata(path).map_err(io)?;
+        if self.settle_seconds > 0
+            && meta
+                .modified()
+                .ok()
+                .and_then(|m| m.elapsed().ok())
+                .is_some_and(|age| age.as_secs() < self.settle_seconds)
+        {
+            // Probably still being copied in; take it next run.
+            return Ok(Taken::Skipped);
+        }
+        let (bytes, raw_hash) = if meta.len() > MAX_FILE_BYTES {
+            (None, hash_file(path).map_err(io)?)
+        } else {
+            let b = fs::read(path).map_err(io)?;
+            let h = crate::text::sha256_hex(&b);
+            (Some(b), h)
+        };
 
-        // Already taken from this very place? Then either it is done (copy mode: skip),
-        // or a previous run stopped between commit and archive: finish the archive.
+        // Already taken from this very place?
         let earlier = ctx.store.files_with_hash(&raw_hash)?;
         if let Some(rec) = earlier
             .iter()
@@ -169,99 +200,190 @@ impl InboxSource {
         {
             let archived = ctx.project_root.join(&rec.archived_path);
             if !archived.exists() {
+                // A previous run stopped between commit and archive: finish the archive.
+                // The file was counted by that run (see Store::close_dead_runs).
                 if rec.outcome == "quarantined" {
                     let reason = rec.reason.clone().unwrap_or_default();
-                    write_reason(&archived, &rel_str, &reason)
+                    write_reason(&archived, &rel_str, &reason, ctx.config.project.timezone.0)
                         .map_err(|e| TakeError::Io(archive_error(&archived, &e)))?;
                 }
-                self.archive(path, &archived)
+                self.place(path, bytes.as_deref(), &archived)
                     .map_err(|e| TakeError::Io(archive_error(&archived, &e)))?;
                 tracing::info!("完成上次中断的归档：{rel_str} → {}", rec.archived_path);
-                return Ok(match rec.outcome.as_str() {
-                    "stored" => Taken::New,
-                    "duplicate" => Taken::Duplicate,
-                    _ => Taken::Quarantined,
-                });
-            }
-            if self.mode == ArchiveMode::Copy {
                 return Ok(Taken::Skipped);
             }
-            // Move mode and the archive exists: the same file was dropped in again.
+            if hash_file(&archived).is_ok_and(|h| h == raw_hash) {
+                // Fully archived already. In move mode the original is still here because a
+                // run stopped after archiving, or the very same bytes were dropped in again
+                // under the same name: either way they are safely archived; let it go.
+                if self.mode == ArchiveMode::Move {
+                    fs::remove_file(path).map_err(|e| {
+                        TakeError::Io(format!(
+                            "{} 已归档，但无法从收件箱移除：{e}",
+                            path.display()
+                        ))
+                    })?;
+                }
+                return Ok(Taken::Skipped);
+            }
+            // The archive holds something else: treat the file as new.
         }
 
-        let folder = unit_folder(rel);
-        let origin = Origin {
-            folder: folder.as_deref(),
-            source: &self.name,
+        let reject = match &bytes {
+            None => Some(Reject::TooLarge(meta.len())),
+            Some(_) => None,
         };
-        let parsed =
-            formats::read(rel, &bytes).and_then(|d| resolve(d, &origin, ctx.config, ctx.registry));
-        match parsed {
+        let parsed = match (reject, &bytes) {
+            (Some(r), _) => Err(r),
+            (None, Some(b)) => {
+                let folder = unit_folder(rel);
+                let origin = Origin {
+                    folder: folder.as_deref(),
+                };
+                formats::read(rel, b).and_then(|d| resolve(d, &origin, ctx.config, ctx.registry))
+            }
+            (None, None) => Err(Reject::Empty),
+        };
+        let file = |target: &Path| NewFile {
+            source: self.name.clone(),
+            raw_hash: raw_hash.clone(),
+            original_path: rel_str.clone(),
+            archived_path: project_rel(ctx.project_root, target),
+        };
+        let reject = match parsed {
             Ok(item) => {
-                let target = unique_target(&self.processed.join(rel));
-                let file = NewFile {
-                    source: origin.source.to_string(),
-                    raw_hash,
-                    original_path: rel_str.clone(),
-                    archived_path: project_rel(ctx.project_root, &target),
-                };
-                let stored = ctx
+                let target = self.unique_target(ctx, &self.processed.join(rel))?;
+                match ctx
                     .store
-                    .store_item(&item, Some(&file), &self.name, ctx.run_id)?;
-                self.archive(path, &target)
-                    .map_err(|e| TakeError::Io(archive_error(&target, &e)))?;
-                Ok(match stored {
-                    Stored::New(id) => {
-                        tracing::debug!("新稿件 {id}：{rel_str}");
-                        Taken::New
+                    .store_item(&item, Some(&file(&target)), &self.name, ctx.run_id)
+                {
+                    Ok(stored) => {
+                        crate::failpoint::hit("after-commit");
+                        self.place(path, bytes.as_deref(), &target)
+                            .map_err(|e| TakeError::Io(archive_error(&target, &e)))?;
+                        return Ok(match stored {
+                            Stored::New(id) => {
+                                tracing::debug!("新稿件 {id}：{rel_str}");
+                                Taken::New
+                            }
+                            Stored::Duplicate(id) => {
+                                tracing::info!("重复稿件：{rel_str} 与已有稿件 {id} 内容相同");
+                                Taken::Duplicate
+                            }
+                        });
                     }
-                    Stored::Duplicate(id) => {
-                        tracing::info!("重复稿件：{rel_str} 与已有稿件 {id} 内容相同");
-                        Taken::Duplicate
-                    }
-                })
+                    // The database refused the item (a value outside what the schema allows):
+                    // that is a problem with this file, not with the store.
+                    Err(e) if e.is_constraint() => Reject::Refused(e.to_string()),
+                    Err(e) => return Err(e.into()),
+                }
             }
-            Err(reject) => {
-                let reason = reject.to_string();
-                let target = unique_target(&self.quarantine.join(rel));
-                let file = NewFile {
-                    source: self.name.clone(),
-                    raw_hash,
-                    original_path: rel_str.clone(),
-                    archived_path: project_rel(ctx.project_root, &target),
-                };
-                ctx.store.record_quarantine(&file, &reason, ctx.run_id)?;
-                write_reason(&target, &rel_str, &reason)
-                    .map_err(|e| TakeError::Io(archive_error(&target, &e)))?;
-                self.archive(path, &target)
-                    .map_err(|e| TakeError::Io(archive_error(&target, &e)))?;
-                tracing::info!("已隔离 {rel_str}：{reason}");
-                Ok(Taken::Quarantined)
+            Err(r) => r,
+        };
+        let reason = reject.to_string();
+        let target = self.unique_target(ctx, &self.quarantine.join(rel))?;
+        ctx.store
+            .record_quarantine(&file(&target), &reason, ctx.run_id)?;
+        crate::failpoint::hit("after-commit");
+        write_reason(&target, &rel_str, &reason, ctx.config.project.timezone.0)
+            .map_err(|e| TakeError::Io(archive_error(&target, &e)))?;
+        self.place(path, bytes.as_deref(), &target)
+            .map_err(|e| TakeError::Io(archive_error(&target, &e)))?;
+        tracing::info!("已隔离 {rel_str}：{reason}");
+        Ok(Taken::Quarantined)
+    }
+
+    /// `target`, or `name-2.ext`, `name-3.ext`… if it exists on disk or in the ledger.
+    fn unique_target(&self, ctx: &CollectCtx<'_>, target: &Path) -> Result<PathBuf, TakeError> {
+        let taken = |p: &Path| -> Result<bool, TakeError> {
+            Ok(p.exists()
+                || reason_path(p).exists()
+                || ctx
+                    .store
+                    .archived_path_taken(&project_rel(ctx.project_root, p))?)
+        };
+        if !taken(target)? {
+            return Ok(target.to_path_buf());
+        }
+        let stem = target
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let ext = target
+            .extension()
+            .map(|e| format!(".{}", e.to_string_lossy()))
+            .unwrap_or_default();
+        let mut n = 2u64;
+        loop {
+            let cand = target.with_file_name(format!("{stem}-{n}{ext}"));
+            if !taken(&cand)? {
+                return Ok(cand);
             }
+            n += 1;
         }
     }
 
-    /// Moves or copies `from` to `to`, atomically at the destination.
-    fn archive(&self, from: &Path, to: &Path) -> std::io::Result<()> {
+    /// Puts the original at `to` — moved (move mode) or copied (copy mode) — without ever
+    /// overwriting anything there, and durably before the original goes away.
+    fn place(&self, from: &Path, bytes: Option<&[u8]>, to: &Path) -> std::io::Result<()> {
         if let Some(dir) = to.parent() {
             fs::create_dir_all(dir)?;
         }
-        if self.mode == ArchiveMode::Move && fs::rename(from, to).is_ok() {
-            return Ok(());
+        if to.exists() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                "目标文件已存在",
+            ));
         }
-        // Copy mode, or a move across file systems: copy to a temporary name, sync, rename.
+        if self.mode == ArchiveMode::Move {
+            // A hard link never replaces an existing file; then the inbox entry goes.
+            match fs::hard_link(from, to) {
+                Ok(()) => return fs::remove_file(from),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Err(e),
+                Err(_) => {} // another file system, or no hard links there: copy instead
+            }
+        }
         let tmp = to.with_extension(format!(
             "{}.caibian-tmp",
             to.extension().and_then(|e| e.to_str()).unwrap_or("")
         ));
-        fs::copy(from, &tmp)?;
+        match bytes {
+            // Copy exactly the bytes that were hashed and parsed, even if the file changed since.
+            Some(b) => fs::write(&tmp, b)?,
+            None => {
+                fs::copy(from, &tmp)?;
+            }
+        }
         fs::File::open(&tmp)?.sync_all()?;
+        if to.exists() {
+            let _ = fs::remove_file(&tmp);
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                "目标文件已存在",
+            ));
+        }
         fs::rename(&tmp, to)?;
         if self.mode == ArchiveMode::Move {
             fs::remove_file(from)?;
         }
         Ok(())
     }
+}
+
+fn hash_file(path: &Path) -> std::io::Result<String> {
+    use sha2::Digest;
+    use std::io::Read;
+    let mut f = fs::File::open(path)?;
+    let mut h = sha2::Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
 
 fn archive_error(target: &Path, e: &std::io::Error) -> String {
@@ -272,17 +394,22 @@ fn archive_error(target: &Path, e: &std::io::Error) -> String {
 }
 
 /// Writes `<file>.reason.txt` next to the quarantined file.
-fn write_reason(target: &Path, original: &str, reason: &str) -> std::io::Result<()> {
+fn write_reason(
+    target: &Path,
+    original: &str,
+    reason: &str,
+    tz: chrono_tz::Tz,
+) -> std::io::Result<()> {
     if let Some(dir) = target.parent() {
         fs::create_dir_all(dir)?;
     }
-    let mut name = target.as_os_str().to_owned();
-    name.push(".reason.txt");
     let text = format!(
         "文件：{original}\n原因：{reason}\n时间：{}\n处理：请改正后重新报送（放回收件箱即可）。\n",
-        chrono::Local::now().format("%Y-%m-%d %H:%M:%S")
+        chrono::Utc::now()
+            .with_timezone(&tz)
+            .format("%Y-%m-%d %H:%M:%S %:z")
     );
-    let mut f = fs::File::create(PathBuf::from(name))?;
+    let mut f = fs::File::create(reason_path(target))?;
     f.write_all(text.as_bytes())?;
     f.sync_all()
 }
@@ -296,28 +423,6 @@ fn unit_folder(rel: &Path) -> Option<String> {
         Component::Normal(s) => s.to_str().map(str::to_string),
         _ => None,
     }
-}
-
-/// `target`, or `name-2.ext`, `name-3.ext`… if it exists.
-fn unique_target(target: &Path) -> PathBuf {
-    if !target.exists() && !reason_path(target).exists() {
-        return target.to_path_buf();
-    }
-    let stem = target
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let ext = target
-        .extension()
-        .map(|e| format!(".{}", e.to_string_lossy()))
-        .unwrap_or_default();
-    for n in 2.. {
-        let cand = target.with_file_name(format!("{stem}-{n}{ext}"));
-        if !cand.exists() && !reason_path(&cand).exists() {
-            return cand;
-        }
-    }
-    unreachable!("an unbounded counter always finds a free name")
 }
 
 fn reason_path(target: &Path) -> PathBuf {
@@ -342,28 +447,46 @@ fn project_rel(root: &Path, p: &Path) -> String {
 }
 
 /// All regular files under `dir`, skipping hidden files, Office lock files (`~$…`), OS
-/// litter (Thumbs.db, desktop.ini) and our own temporary files.
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    for entry in fs::read_dir(dir)? {
-        let entry = entry?;
+/// litter (Thumbs.db, desktop.ini), reason files that came back with a resubmission, our own
+/// temporary files and the `skip` folders. Unreadable entries are reported, not fatal.
+fn walk(dir: &Path, skip: &[&Path], out: &mut Vec<PathBuf>, errors: &mut Vec<String>) {
+    let rd = match fs::read_dir(dir) {
+        Ok(rd) => rd,
+        Err(e) => {
+            errors.push(format!("无法读取文件夹 {}：{e}", dir.display()));
+            return;
+        }
+    };
+    for entry in rd {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                errors.push(format!("无法读取文件夹 {} 中的条目：{e}", dir.display()));
+                continue;
+            }
+        };
         let name = entry.file_name();
         let name = name.to_string_lossy();
-        // Windows and macOS leave these beside people's files; they are nobody's submission.
-        let os_litter =
-            name.eq_ignore_ascii_case("thumbs.db") || name.eq_ignore_ascii_case("desktop.ini");
+        let lower = name.to_lowercase();
         if name.starts_with('.')
             || name.starts_with("~$")
-            || name.ends_with(".caibian-tmp")
-            || os_litter
+            || lower.ends_with(".caibian-tmp")
+            || lower.ends_with(".reason.txt")
+            || lower == "thumbs.db"
+            || lower == "desktop.ini"
         {
             continue;
         }
-        let ft = entry.file_type()?;
-        if ft.is_dir() {
-            walk(&entry.path(), out)?;
-        } else if ft.is_file() {
-            out.push(entry.path());
+        let path = entry.path();
+        match entry.file_type() {
+            Ok(ft) if ft.is_dir() => {
+                if !skip.iter().any(|s| *s == path) {
+                    walk(&path, skip, out, errors);
+                }
+            }
+            Ok(ft) if ft.is_file() => out.push(path),
+            Ok(_) => {}
+            Err(e) => errors.push(format!("无法读取 {}：{e}", path.display())),
         }
     }
-    Ok(())
 }

@@ -1,10 +1,11 @@
 //! Chinese text analysis, identical at index and query time.
 //!
 //! Two analyses of the same text:
-//! - **bigrams** (`cjk_bigram`): every pair of adjacent Han characters inside a run, plus the
-//!   run's last character alone; Latin letters and digits as lowercased words. A phrase query
-//!   of a word's bigrams matches exactly the texts that contain the word as a substring, so
-//!   recall equals substring search (jieba alone misses e.g. 执法检查 in 执法检查组).
+//! - **bigrams** (`cjk_bigram`): every pair of adjacent characters inside a run of Han
+//!   characters, letters and digits, plus the run's last character alone. A phrase query of
+//!   a word's bigrams matches exactly the texts that contain the word as a substring, so
+//!   recall equals substring search (jieba alone misses e.g. 执法检查 in 执法检查组), for
+//!   Chinese and for Latin text and numbers alike (GDP is found in GDP5G).
 //! - **words** (`zh_jieba`): jieba's dictionary segmentation, for ranking only.
 //!
 //! Both fold full-width forms (ＡＢＣ１２３ → abc123), lowercase Latin text and drop
@@ -39,81 +40,48 @@ pub struct Tok {
     pub position: usize,
 }
 
-/// Bigram analysis. With `query`, a Han run at the very end of the text drops its trailing
+/// Bigram analysis. With `query`, a run at the very end of the text drops its trailing
 /// single character (in a document the run may go on, so the bigram chain alone must match),
 /// unless the run is one character long: then `Bigrams::prefix` is set and that character
 /// must be matched as a prefix of a document token.
 pub fn bigrams(text: &str, query: bool) -> Bigrams {
     let mut toks = Vec::new();
     let mut pos = 0;
-    let mut run: Vec<(usize, char)> = Vec::new(); // (byte offset, folded char) of a Han run
-    let mut word = String::new();
-    let mut word_from = 0;
+    let mut run: Vec<(usize, char)> = Vec::new(); // (byte offset, folded char) of a run
     let mut last_end = 0;
-    let flush_run =
-        |run: &mut Vec<(usize, char)>, toks: &mut Vec<Tok>, pos: &mut usize, end: usize| {
-            for i in 0..run.len() {
-                let (from, c) = run[i];
-                let (text, to) = match run.get(i + 1) {
-                    Some(&(next_from, n)) => {
-                        let to = run.get(i + 2).map(|x| x.0).unwrap_or(end);
-                        let _ = next_from;
-                        (format!("{c}{n}"), to)
-                    }
-                    None => (c.to_string(), end),
-                };
-                toks.push(Tok {
-                    text,
-                    from,
-                    to,
-                    position: *pos,
-                });
-                *pos += 1;
-            }
-            run.clear();
-        };
+    let flush = |run: &mut Vec<(usize, char)>, toks: &mut Vec<Tok>, pos: &mut usize, end: usize| {
+        for i in 0..run.len() {
+            let (from, c) = run[i];
+            let (text, to) = match run.get(i + 1) {
+                Some(&(_, n)) => (
+                    format!("{c}{n}"),
+                    run.get(i + 2).map(|x| x.0).unwrap_or(end),
+                ),
+                None => (c.to_string(), end),
+            };
+            toks.push(Tok {
+                text,
+                from,
+                to,
+                position: *pos,
+            });
+            *pos += 1;
+        }
+        run.clear();
+    };
     for (i, raw) in text.char_indices() {
         let c = fold_width(raw);
-        let end = i + raw.len_utf8();
-        if is_cjk(c) {
-            if !word.is_empty() {
-                toks.push(Tok {
-                    text: std::mem::take(&mut word),
-                    from: word_from,
-                    to: i,
-                    position: pos,
-                });
-                pos += 1;
-            }
-            run.push((i, c));
-        } else if is_word_char(c) {
-            if !run.is_empty() {
-                flush_run(&mut run, &mut toks, &mut pos, i);
-            }
-            if word.is_empty() {
-                word_from = i;
-            }
-            word.extend(c.to_lowercase());
-        } else {
-            if !run.is_empty() {
-                flush_run(&mut run, &mut toks, &mut pos, i);
-            }
-            if !word.is_empty() {
-                toks.push(Tok {
-                    text: std::mem::take(&mut word),
-                    from: word_from,
-                    to: i,
-                    position: pos,
-                });
-                pos += 1;
-            }
+        if is_cjk(c) || is_word_char(c) {
+            run.push((i, c.to_lowercase().next().unwrap_or(c)));
+        } else if !run.is_empty() {
+            flush(&mut run, &mut toks, &mut pos, i);
         }
-        last_end = end;
+        last_end = i + raw.len_utf8();
     }
     let mut prefix = false;
     if !run.is_empty() {
         let run_len = run.len();
-        flush_run(&mut run, &mut toks, &mut pos, last_end);
+        flush(&mut run, &mut toks, &mut pos, last_end);
         if query {
             if run_len >= 2 {
                 toks.pop(); // the trailing single character
@@ -121,13 +89,6 @@ pub fn bigrams(text: &str, query: bool) -> Bigrams {
                 prefix = true;
             }
         }
-    } else if !word.is_empty() {
-        toks.push(Tok {
-            text: word,
-            from: word_from,
-            to: last_end,
-            position: pos,
-        });
     }
     Bigrams { toks, prefix }
 }
@@ -238,20 +199,22 @@ mod tests {
 
     #[test]
     fn bigrams_of_runs_words_and_punctuation() {
-        let b = bigrams("人大代表，ＡＢＣ１２３ G20峰会", false);
-        assert_eq!(
-            texts(&b),
-            [
-                ("人大", 0),
-                ("大代", 1),
-                ("代表", 2),
-                ("表", 3),
-                ("abc123", 4),
-                ("g20", 5),
-                ("峰会", 6),
-                ("会", 7)
-            ]
-        );
+        let b = bigrams("人大代表，ＡＢ１ G20峰会", false);
+        let expected = [
+            ("人大", 0),
+            ("大代", 1),
+            ("代表", 2),
+            ("表", 3),
+            ("ab", 4),
+            ("b1", 5),
+            ("1", 6),
+            ("g2", 7),
+            ("20", 8),
+            ("0峰", 9),
+            ("峰会", 10),
+            ("会", 11),
+        ];
+        assert_eq!(texts(&b), expected);
         assert!(!b.prefix);
     }
 
@@ -265,7 +228,9 @@ mod tests {
         assert_eq!(texts(&one), [("表", 0)]);
         assert!(one.prefix);
         // A run followed by something else keeps its end: it must end there in the text too.
-        assert_eq!(texts(&bigrams("股A", true)), [("股", 0), ("a", 1)]);
+        assert_eq!(texts(&bigrams("股A", true)), [("股a", 0)]);
+        assert_eq!(texts(&bigrams("股 A", true)), [("股", 0), ("a", 1)]);
+        assert!(bigrams("股 A", true).prefix);
     }
 
     #[test]

@@ -104,6 +104,8 @@ fn union(qs: Vec<Q>) -> Q {
 impl SearchIndex {
     /// The documents whose `field` contains `word` as a substring (see `analysis.rs`).
     fn substring(&self, field: Field, word: &str) -> Option<Q> {
+        // Punctuation at either end of a term ("建议，" pasted from a text) is not meant.
+        let word = word.trim_matches(|c: char| !(analysis::is_cjk(c) || c.is_alphanumeric()));
         let b = bigrams(word, true);
         let terms: Vec<(usize, Term)> = b
             .toks
@@ -121,7 +123,8 @@ impl SearchIndex {
                 terms[0].1.clone(),
                 IndexRecordOption::WithFreqs,
             ))),
-            // One Han character: any bigram starting with it, or it alone at a run's end.
+            // One character: any bigram starting with it, or it alone at a run's end. Only
+            // letters, digits and Han characters reach here, none of them regex syntax.
             (1, true) => RegexQuery::from_pattern(&format!("{}.?", b.toks[0].text), field)
                 .ok()
                 .map(|q| Box::new(q) as Q),

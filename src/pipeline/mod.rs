@@ -126,14 +126,33 @@ pub fn load_all(root: &Path) -> Result<Vec<Pipeline>, FileError> {
         .filter(|p| p.extension().is_some_and(|e| e == "toml"))
         .collect();
     paths.sort();
-    paths
+    let pipelines = paths
         .iter()
         .map(|p| {
             let text = std::fs::read_to_string(p)
                 .map_err(|e| FileError::new(p, format!("无法读取流水线文件：{e}")))?;
             Pipeline::parse(p, &text)
         })
-        .collect()
+        .collect::<Result<Vec<_>, _>>()?;
+    // Source names key the ingest ledger and the archive folders: they must be unique in
+    // the whole project, or two pipelines would share (and race on) the same records.
+    let mut owners: std::collections::HashMap<String, &str> = std::collections::HashMap::new();
+    for p in &pipelines {
+        for s in &p.def.sources {
+            let SourceDef::Inbox(d) = s;
+            let n = d.name.clone().unwrap_or_else(|| "inbox".into());
+            if let Some(other) = owners.insert(n.clone(), &p.name)
+                && other != p.name
+            {
+                return Err(FileError::new(
+                    &p.path,
+                    format!("来源名称「{n}」已被流水线「{other}」使用；请给来源起不同的 name"),
+                )
+                .with_key("sources.name"));
+            }
+        }
+    }
+    Ok(pipelines)
 }
 
 /// Why a pipeline run was started.
@@ -234,6 +253,8 @@ pub fn run(
     } else if cancel.is_cancelled() {
         errors.push("收到停止信号，已在当前文件处理完后停止".to_string());
         "interrupted"
+    } else if source_failures > 0 && source_failures == pipeline.def.sources.len() {
+        "failed"
     } else if source_failures > 0 || counts.failed > 0 {
         "partial"
     } else {

@@ -153,11 +153,17 @@ async fn job_loop(
             run_job(&project, idx, Trigger::CatchUp, Some(slot), &cancel).await;
         }
     }
+    // The last slot served: never serve it again, even if the wall clock steps back.
+    let mut served: Option<DateTime<Utc>> = None;
     loop {
         if *shutdown.borrow() {
             return;
         }
-        let Some(next) = cron.next_after(&Utc::now().with_timezone(&tz)) else {
+        let from = match served {
+            Some(s) if s > Utc::now() => s,
+            _ => Utc::now(),
+        };
+        let Some(next) = cron.next_after(&from.with_timezone(&tz)) else {
             tracing::warn!("流水线「{}」的定时表达式「{cron}」不会再触发", p.name);
             return;
         };
@@ -181,6 +187,7 @@ async fn job_loop(
         if *shutdown.borrow() {
             return;
         }
+        served = Some(next);
         run_job(&project, idx, Trigger::Schedule, Some(next), &cancel).await;
     }
 }
@@ -209,18 +216,22 @@ async fn run_job(
     })
     .await;
     match res {
-        Ok(Ok(s)) => tracing::info!(
-            "流水线「{name}」运行 #{} {}：新增 {}，重复 {}，隔离 {}，失败 {}，跳过 {}",
+        // Printed, not logged: this is what an operator watching `serve` wants to see.
+        Ok(Ok(s)) => eprintln!(
+            "{} 流水线「{name}」运行 #{} {}：新增 {}，重复 {}，隔离 {}，失败 {}，已收过 {}",
+            Utc::now()
+                .with_timezone(&project.tz())
+                .format("%Y-%m-%d %H:%M:%S"),
             s.run_id,
-            s.status,
+            crate::cli::status_label(&s.status),
             s.counts.new,
             s.counts.duplicate,
             s.counts.quarantined,
             s.counts.failed,
             s.counts.skipped
         ),
-        Ok(Err(e)) => tracing::error!("流水线「{name}」运行失败：{e}"),
-        Err(e) => tracing::error!("流水线「{name}」运行异常结束：{e}"),
+        Ok(Err(e)) => eprintln!("流水线「{name}」没有运行：{e}"),
+        Err(e) => eprintln!("流水线「{name}」运行异常结束：{e}"),
     }
 }
 

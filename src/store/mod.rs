@@ -49,6 +49,19 @@ pub enum StoreError {
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
+impl StoreError {
+    /// The database refused a value (a CHECK, NOT NULL or UNIQUE constraint).
+    pub fn is_constraint(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Sqlite {
+                source: rusqlite::Error::SqliteFailure(e, _),
+                ..
+            } if e.code == rusqlite::ErrorCode::ConstraintViolation
+        )
+    }
+}
+
 /// Current time as stored: RFC 3339 in UTC, second precision.
 pub fn now() -> String {
     ts(Utc::now())
@@ -331,7 +344,12 @@ impl Store {
             path: path.clone(),
             source,
         };
-        let tx = self.conn.transaction().map_err(sq)?;
+        // IMMEDIATE: take the write lock up front. A deferred transaction that reads first
+        // fails with SQLITE_BUSY_SNAPSHOT (not retried) if another process wrote meanwhile.
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(sq)?;
         {
             let mut st = tx
                 .prepare(
@@ -383,15 +401,15 @@ impl Store {
         Ok(rows)
     }
 
-    /// Changes where a ledger row's original is archived (after a name clash at move time).
-    pub fn set_archived_path(&self, file_id: i64, archived_path: &str) -> Result<()> {
+    /// Whether some ledger row already claims `archived_path`.
+    pub fn archived_path_taken(&self, archived_path: &str) -> Result<bool> {
         self.conn
-            .execute(
-                "UPDATE files SET archived_path = ?2 WHERE id = ?1",
-                params![file_id, archived_path],
+            .query_row(
+                "SELECT EXISTS(SELECT 1 FROM files WHERE archived_path = ?1)",
+                [archived_path],
+                |r| r.get(0),
             )
-            .map_err(|e| self.err(e))?;
-        Ok(())
+            .map_err(|e| self.err(e))
     }
 
     /// Stores an item and the ledger row of its file in one transaction. If the same content
@@ -409,7 +427,12 @@ impl Store {
             path: path.clone(),
             source,
         };
-        let tx = self.conn.transaction().map_err(sq)?;
+        // IMMEDIATE: take the write lock up front. A deferred transaction that reads first
+        // fails with SQLITE_BUSY_SNAPSHOT (not retried) if another process wrote meanwhile.
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(sq)?;
         let existing: Option<String> = tx
             .query_row(
                 "SELECT id FROM items WHERE content_hash = ?1",
@@ -495,7 +518,12 @@ impl Store {
             path: path.clone(),
             source,
         };
-        let tx = self.conn.transaction().map_err(sq)?;
+        // IMMEDIATE: take the write lock up front. A deferred transaction that reads first
+        // fails with SQLITE_BUSY_SNAPSHOT (not retried) if another process wrote meanwhile.
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(sq)?;
         let from: Option<String> = tx
             .query_row("SELECT status FROM items WHERE id = ?1", [id], |r| r.get(0))
             .optional()
@@ -713,7 +741,13 @@ impl Store {
         self.conn
             .execute(
                 "UPDATE pipeline_runs SET status = 'interrupted', finished_at = ?2,
-                        errors = '[\"进程在运行中途退出（崩溃或被强制结束）\"]'
+                        errors = '[\"进程在运行中途退出（崩溃或被强制结束）\"]',
+                        new = (SELECT count(*) FROM files f
+                               WHERE f.run_id = pipeline_runs.id AND f.outcome = 'stored'),
+                        duplicate = (SELECT count(*) FROM files f
+                               WHERE f.run_id = pipeline_runs.id AND f.outcome = 'duplicate'),
+                        quarantined = (SELECT count(*) FROM files f
+                               WHERE f.run_id = pipeline_runs.id AND f.outcome = 'quarantined')
                  WHERE pipeline = ?1 AND status = 'running'",
                 params![pipeline, now()],
             )
@@ -828,7 +862,20 @@ fn insert_item(
     run_id: Option<i64>,
 ) -> rusqlite::Result<String> {
     // 12 hex digits of the content hash: stable across re-collection, short enough to type.
-    let id = hash[..12].to_string();
+    // Should two contents ever share them, the later one takes more digits.
+    let mut len = 12;
+    let id = loop {
+        let cand = &hash[..len.min(hash.len())];
+        let used: bool = tx.query_row(
+            "SELECT EXISTS(SELECT 1 FROM items WHERE id = ?1)",
+            [cand],
+            |r| r.get(0),
+        )?;
+        if !used || len >= hash.len() {
+            break cand.to_string();
+        }
+        len += 4;
+    };
     let at = now();
     let kind = item.kind.unwrap_or(ItemKind::Submission);
     tx.execute(

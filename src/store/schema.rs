@@ -89,6 +89,7 @@ CREATE TABLE files (
     taken_at      TEXT NOT NULL
 );
 CREATE INDEX files_hash ON files(raw_hash);
+CREATE UNIQUE INDEX files_archived ON files(archived_path);
 
 CREATE VIEW quarantine AS
     SELECT id, source, original_path, archived_path, reason, run_id, taken_at
