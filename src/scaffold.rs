@@ -9,6 +9,7 @@ pub const FILES: &[(&str, &str)] = &[
     // Hidden, so the inbox source skips it; keeps the empty folder in version control.
     ("inbox/.keep", ""),
     ("site/README.md", include_str!("../site/README.md")),
+    ("dict/office.txt", include_str!("../dict/office.txt")),
     (".gitignore", "/data\n/public\n"),
 ];
 

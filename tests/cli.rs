@@ -14,6 +14,7 @@ fn init_writes_a_working_project() {
         "pipelines/inbox.toml",
         "inbox/.keep",
         "site/README.md",
+        "dict/office.txt",
     ] {
         assert!(proj.join(f).is_file(), "{f} missing");
     }

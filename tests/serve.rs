@@ -200,9 +200,10 @@ fn a_long_run_is_never_overlapped_and_the_busy_slot_is_skipped() {
         .current_dir(p)
         .env("CAIBIAN_FAILPOINT", "sleep-per-file-ms=25000")
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(std::fs::File::create(p.join("serve.log")).unwrap())
         .spawn()
         .unwrap();
+    let log = || std::fs::read_to_string(p.join("serve.log")).unwrap_or_default();
     let start = Instant::now();
     let scheduled = || -> Vec<serde_json::Value> {
         let mut v: Vec<_> = runs(p)

@@ -284,6 +284,10 @@ impl Store {
             source,
         };
         let mut conn = Connection::open(path).map_err(sq)?;
+        // First, so that every statement below waits for other processes (serve, a CLI
+        // command, the web UI) instead of failing with "database is locked".
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(sq)?;
         // WAL lets readers (runs, the web UI) work while a pipeline writes. FULL sync: a commit
         // is on disk before collect moves the file it describes (see module docs).
         conn.pragma_update(None, "journal_mode", "WAL")
@@ -291,14 +295,28 @@ impl Store {
         conn.pragma_update(None, "synchronous", "FULL")
             .map_err(sq)?;
         conn.pragma_update(None, "foreign_keys", "ON").map_err(sq)?;
-        conn.busy_timeout(std::time::Duration::from_secs(10))
-            .map_err(sq)?;
-        schema::migrations()
-            .to_latest(&mut conn)
-            .map_err(|source| StoreError::Migration {
-                path: path.to_path_buf(),
-                source,
-            })?;
+        // Two processes opening a new database at once both try to migrate; the loser's
+        // transaction fails with SQLITE_BUSY (not covered by the busy timeout when upgrading a
+        // read to a write). Retry: by then the winner has migrated and there is nothing to do.
+        let mut attempt = 0;
+        loop {
+            match schema::migrations().to_latest(&mut conn) {
+                Ok(()) => break,
+                Err(rusqlite_migration::Error::RusqliteError { err, .. })
+                    if attempt < 50
+                        && err.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy) =>
+                {
+                    attempt += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                }
+                Err(source) => {
+                    return Err(StoreError::Migration {
+                        path: path.to_path_buf(),
+                        source,
+                    });
+                }
+            }
+        }
         Ok(Store {
             conn,
             path: path.to_path_buf(),
@@ -339,6 +357,33 @@ impl Store {
     /// Mirrors the config's unit registry into the `units` table (one transaction). Units
     /// removed from the config stay in the table: old items still point at them.
     pub fn sync_units(&mut self, units: &[UnitDef]) -> Result<()> {
+        // Most opens find the table already in step: check before taking the write lock.
+        let mut current = std::collections::HashMap::new();
+        {
+            let mut st = self
+                .conn
+                .prepare("SELECT name, kind, aliases FROM units")
+                .map_err(|e| self.err(e))?;
+            let rows = st
+                .query_map([], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        (r.get::<_, String>(1)?, r.get::<_, String>(2)?),
+                    ))
+                })
+                .map_err(|e| self.err(e))?;
+            for row in rows {
+                let (name, v) = row.map_err(|e| self.err(e))?;
+                current.insert(name, v);
+            }
+        }
+        let in_step = units.iter().all(|u| {
+            let aliases = serde_json::to_string(&u.aliases).unwrap_or_default();
+            current.get(&u.name) == Some(&(u.kind.as_str().to_string(), aliases))
+        });
+        if in_step {
+            return Ok(());
+        }
         let path = self.path.clone();
         let sq = |source| StoreError::Sqlite {
             path: path.clone(),
