@@ -216,8 +216,9 @@ fn a_long_run_is_never_overlapped_and_the_busy_slot_is_skipped() {
     while scheduled().len() < 2 {
         assert!(
             start.elapsed() < Duration::from_secs(240),
-            "no second run: {:#?}",
-            runs(p)
+            "no second run: {:#?}\nserve said:\n{}",
+            runs(p),
+            log()
         );
         std::thread::sleep(Duration::from_millis(500));
     }
