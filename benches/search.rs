@@ -176,11 +176,35 @@ fn main() {
     );
 
     let reg = Registry::default();
+    // Recall against plain substring search over the same items.
+    let mut checks = Vec::new();
+    for w in [
+        "乡村振兴",
+        "营商环境",
+        "农村人居环境整治",
+        "执法检查",
+        "桥岭街道",
+        "代表",
+        "人大常委会",
+    ] {
+        let expected = docs
+            .iter()
+            .filter(|d| d.title.contains(w) || d.body.contains(w))
+            .count();
+        let got = idx
+            .search(&SearchRequest::new(&format!("\"{w}\"")), &reg)
+            .expect("search")
+            .total;
+        checks.push(format!("{w} {got}/{expected}"));
+        assert_eq!(got, expected, "recall for {w}");
+    }
+    println!("recall (hits/substring matches): {}", checks.join(", "));
     for (label, filter) in [
         ("no filter", ""),
         ("filter 日期:2018..2022", " 日期:2018..2022"),
     ] {
         let mut lat = Vec::new();
+        let mut per_query: Vec<(f64, &str, usize)> = Vec::new();
         let mut hits = 0;
         for round in 0..6 {
             for q in QUERIES {
@@ -191,17 +215,26 @@ fn main() {
                 if round > 0 {
                     lat.push(ms); // round 0 warms the caches
                     hits += r.total;
+                    per_query.push((ms, q, r.total));
                 }
             }
         }
         lat.sort_by(f64::total_cmp);
+        per_query.sort_by(|a, b| b.0.total_cmp(&a.0));
+        per_query.dedup_by(|a, b| a.1 == b.1);
+        let slowest: Vec<String> = per_query
+            .iter()
+            .take(4)
+            .map(|(ms, q, n)| format!("{q} {ms:.1} ms/{n} hits"))
+            .collect();
         println!(
-            "query ({label}, facets + 10 snippets): {} queries, p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms ({} hits in all)",
+            "query ({label}, facets + 10 snippets): {} queries, p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms ({} hits in all); slowest: {}",
             lat.len(),
             pct(&lat, 0.5),
             pct(&lat, 0.99),
             lat[lat.len() - 1],
-            hits
+            hits,
+            slowest.join(", ")
         );
     }
 }

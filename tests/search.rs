@@ -350,6 +350,19 @@ fn cli_synonyms_apply_without_reindex_and_a_deleted_index_is_rebuilt() {
     let again = json(p, &["search", "执法检查", "--json"]);
     assert_eq!(ids(&again), ids(&before));
 
+    // So is one whose segment files were damaged behind its back.
+    for e in std::fs::read_dir(p.join("data/index")).unwrap() {
+        let path = e.unwrap().path();
+        if path
+            .extension()
+            .is_some_and(|x| x == "idx" || x == "store" || x == "pos")
+        {
+            std::fs::write(&path, b"garbage").unwrap();
+        }
+    }
+    let again = json(p, &["search", "执法检查", "--json"]);
+    assert_eq!(ids(&again), ids(&before));
+
     // Human output marks the matched words.
     let out = ok(p, &["search", "执法检查", "单位:东城区人大"]);
     assert!(out.contains("【执法检查】"), "{out}");

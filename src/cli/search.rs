@@ -49,7 +49,7 @@ enum SortArg {
 pub fn exec(g: &Global, a: Args) -> anyhow::Result<ExitCode> {
     let project = g.project()?;
     let store = project.open_store()?;
-    let (index, _) = SearchIndex::for_project(&project, &store)?;
+    let (mut index, _) = SearchIndex::for_project(&project, &store)?;
     let mut filters = Filters {
         units: a.unit.clone(),
         sections: a.section.clone(),
@@ -90,7 +90,16 @@ pub fn exec(g: &Global, a: Args) -> anyhow::Result<ExitCode> {
         offset: (a.page.max(1) - 1) * per_page,
         limit: per_page,
     };
-    let mut res = index.search(&req, &project.registry)?;
+    let mut res = match index.search(&req, &project.registry) {
+        Ok(r) => r,
+        // A damaged segment shows itself only when read: rebuild from the store, once.
+        Err(crate::index::IndexError::Tantivy(_, e)) => {
+            eprintln!("提示：搜索索引损坏（{e}），正在从数据库重建……");
+            index.rebuild(&store, project.tz())?;
+            index.search(&req, &project.registry)?
+        }
+        Err(e) => return Err(e.into()),
+    };
     res.warnings.append(&mut warnings);
     if a.json {
         println!("{}", serde_json::to_string_pretty(&res)?);
@@ -163,7 +172,20 @@ pub fn exec(g: &Global, a: Args) -> anyhow::Result<ExitCode> {
         println!();
         line("按单位", &res.facets.unit);
         line("按栏目", &res.facets.section);
-        line("按类型", &res.facets.kind);
+        let kinds: Vec<(String, u64)> = res
+            .facets
+            .kind
+            .iter()
+            .map(|(k, n)| {
+                let label = match k.as_str() {
+                    "submission" => "报送",
+                    "news" => "新闻",
+                    other => other,
+                };
+                (label.to_string(), *n)
+            })
+            .collect();
+        line("按类型", &kinds);
         line("按年份", &res.facets.year);
     }
     Ok(ExitCode::SUCCESS)

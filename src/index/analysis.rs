@@ -6,7 +6,7 @@
 //!   a word's bigrams matches exactly the texts that contain the word as a substring, so
 //!   recall equals substring search (jieba alone misses e.g. 执法检查 in 执法检查组), for
 //!   Chinese and for Latin text and numbers alike (GDP is found in GDP5G).
-//! - **words** (`zh_jieba`): jieba's dictionary segmentation, for ranking only.
+//! - **words** (`zh_jieba`): jieba's dictionary segmentation (default mode), for ranking only.
 //!
 //! Both fold full-width forms (ＡＢＣ１２３ → abc123), lowercase Latin text and drop
 //! punctuation and whitespace, which also end a run: nothing matches across them.
@@ -100,8 +100,9 @@ pub struct Bigrams {
     pub prefix: bool,
 }
 
-/// jieba analysis: `search` mode (index: also the shorter words inside long ones) or default
-/// mode (query: same hits, much faster to compute).
+/// jieba analysis. Both index and query use the default mode (`search = false`): the
+/// ranking field needs the same segmentation on both sides, and default mode is several times
+/// faster than search mode; recall does not depend on it (the bigram field gives that).
 pub fn words(jieba: &Jieba, text: &str, search: bool) -> Vec<Tok> {
     let folded: String = text
         .chars()
@@ -136,53 +137,138 @@ pub struct BigramTokenizer;
 #[derive(Clone)]
 pub struct JiebaTokenizer(pub Arc<Jieba>);
 
-pub struct VecStream {
-    toks: std::vec::IntoIter<Tok>,
-    cur: Token,
+/// The index-time bigram stream: the same tokens as [`bigrams`] (index mode), produced
+/// without allocating per token — this runs over every character of every item.
+pub struct BigramStream<'a> {
+    chars: std::str::CharIndices<'a>,
+    /// The previous run character (folded), its byte offset and byte length.
+    prev: Option<(char, usize, usize)>,
+    pending_end: bool,
+    token: Token,
 }
 
-impl VecStream {
-    fn new(toks: Vec<Tok>) -> VecStream {
-        VecStream {
-            toks: toks.into_iter(),
-            cur: Token::default(),
-        }
-    }
-}
-
-impl TokenStream for VecStream {
+impl TokenStream for BigramStream<'_> {
     fn advance(&mut self) -> bool {
-        match self.toks.next() {
-            Some(t) => {
-                self.cur.text = t.text;
-                self.cur.offset_from = t.from;
-                self.cur.offset_to = t.to;
-                self.cur.position = t.position;
-                self.cur.position_length = 1;
-                true
+        loop {
+            match self.chars.next() {
+                Some((i, raw)) => {
+                    let c = fold_width(raw);
+                    let in_run = is_cjk(c) || is_word_char(c);
+                    let c = if in_run {
+                        c.to_lowercase().next().unwrap_or(c)
+                    } else {
+                        c
+                    };
+                    match (self.prev, in_run) {
+                        (Some((p, from, _)), true) => {
+                            self.emit(&[p, c], from, i + raw.len_utf8());
+                            self.prev = Some((c, i, raw.len_utf8()));
+                            return true;
+                        }
+                        (Some((p, from, len)), false) => {
+                            self.emit(&[p], from, from + len);
+                            self.prev = None;
+                            return true;
+                        }
+                        (None, true) => self.prev = Some((c, i, raw.len_utf8())),
+                        (None, false) => {}
+                    }
+                }
+                None => {
+                    if self.pending_end {
+                        return false;
+                    }
+                    self.pending_end = true;
+                    if let Some((p, from, len)) = self.prev.take() {
+                        self.emit(&[p], from, from + len);
+                        return true;
+                    }
+                    return false;
+                }
             }
-            None => false,
         }
     }
     fn token(&self) -> &Token {
-        &self.cur
+        &self.token
     }
     fn token_mut(&mut self) -> &mut Token {
-        &mut self.cur
+        &mut self.token
+    }
+}
+
+impl BigramStream<'_> {
+    fn emit(&mut self, chars: &[char], from: usize, to: usize) {
+        self.token.text.clear();
+        self.token.text.extend(chars);
+        self.token.offset_from = from;
+        self.token.offset_to = to;
+        self.token.position = self.token.position.wrapping_add(1);
+        self.token.position_length = 1;
     }
 }
 
 impl Tokenizer for BigramTokenizer {
-    type TokenStream<'a> = VecStream;
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> VecStream {
-        VecStream::new(bigrams(text, false).toks)
+    type TokenStream<'a> = BigramStream<'a>;
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> BigramStream<'a> {
+        BigramStream {
+            chars: text.char_indices(),
+            prev: None,
+            pending_end: false,
+            // position starts at usize::MAX so the first emit wraps it to 0.
+            token: Token::default(),
+        }
+    }
+}
+
+/// The index-time word stream: jieba segments of the folded text, one reused buffer.
+pub struct WordStream {
+    folded: String,
+    ranges: std::vec::IntoIter<(usize, usize)>,
+    token: Token,
+}
+
+impl TokenStream for WordStream {
+    fn advance(&mut self) -> bool {
+        for (a, b) in self.ranges.by_ref() {
+            let w = &self.folded[a..b];
+            if w.chars().any(|c| is_cjk(c) || is_word_char(c)) {
+                self.token.text.clear();
+                self.token.text.push_str(w);
+                self.token.offset_from = a;
+                self.token.offset_to = b;
+                self.token.position = self.token.position.wrapping_add(1);
+                return true;
+            }
+        }
+        false
+    }
+    fn token(&self) -> &Token {
+        &self.token
+    }
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.token
     }
 }
 
 impl Tokenizer for JiebaTokenizer {
-    type TokenStream<'a> = VecStream;
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> VecStream {
-        VecStream::new(words(&self.0, text, true))
+    type TokenStream<'a> = WordStream;
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> WordStream {
+        let folded: String = text
+            .chars()
+            .map(fold_width)
+            .collect::<String>()
+            .to_lowercase();
+        let ranges: Vec<(usize, usize)> = self
+            .0
+            .cut(&folded, false)
+            .iter()
+            .map(|t| (t.byte_start, t.byte_end))
+            .collect();
+        WordStream {
+            folded,
+            ranges: ranges.into_iter(),
+            token: Token::default(),
+        }
     }
 }
 
@@ -231,6 +317,43 @@ mod tests {
         assert_eq!(texts(&bigrams("股A", true)), [("股a", 0)]);
         assert_eq!(texts(&bigrams("股 A", true)), [("股", 0), ("a", 1)]);
         assert!(bigrams("股 A", true).prefix);
+    }
+
+    #[test]
+    fn the_index_stream_equals_the_reference_analysis() {
+        for text in [
+            "人大代表，ＡＢ１ G20峰会",
+            "",
+            "。。",
+            "表",
+            "执法检查组开展检查。A",
+            "x y",
+        ] {
+            let mut tok = BigramTokenizer;
+            let mut stream = tok.token_stream(text);
+            let mut got = Vec::new();
+            while stream.advance() {
+                let t = stream.token();
+                got.push(Tok {
+                    text: t.text.clone(),
+                    from: t.offset_from,
+                    to: t.offset_to,
+                    position: t.position,
+                });
+            }
+            assert_eq!(got, bigrams(text, false).toks, "{text}");
+        }
+        let mut jt = JiebaTokenizer(Arc::new(Jieba::new()));
+        let mut stream = jt.token_stream("人大常委会组成人员，ＡＢＣ");
+        let mut got = Vec::new();
+        while stream.advance() {
+            got.push(stream.token().text.clone());
+        }
+        let reference: Vec<String> = words(&Jieba::new(), "人大常委会组成人员，ＡＢＣ", false)
+            .into_iter()
+            .map(|t| t.text)
+            .collect();
+        assert_eq!(got, reference);
     }
 
     #[test]

@@ -11,6 +11,7 @@
 
 mod analysis;
 mod dict;
+mod facets;
 pub mod query;
 mod search;
 mod snippet;
@@ -21,8 +22,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use jieba_rs::Jieba;
 use tantivy::schema::{
-    FAST, FacetOptions, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema,
-    TextFieldIndexing, TextOptions,
+    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
 };
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
@@ -34,7 +34,7 @@ pub use snippet::Snippet;
 use crate::store::{Store, StoreError};
 
 /// Bump when the schema or the analysis changes: older indexes are rebuilt.
-const SCHEMA_VERSION: u32 = 1;
+const SCHEMA_VERSION: u32 = 2;
 /// Writer memory budget; tantivy splits it between its threads.
 const WRITER_BYTES: usize = 256 * 1024 * 1024;
 
@@ -76,7 +76,6 @@ pub(crate) struct Fields {
     section: Field,
     kind: Field,
     status: Field,
-    facets: Field,
     date: Field,
 }
 
@@ -103,7 +102,6 @@ fn schema() -> (Schema, Fields) {
         section: sb.add_text_field("section", STRING | STORED | FAST),
         kind: sb.add_text_field("kind", STRING | STORED | FAST),
         status: sb.add_text_field("status", STRING | STORED | FAST),
-        facets: sb.add_facet_field("facets", FacetOptions::default()),
         date: sb.add_date_field("date", INDEXED | STORED | FAST),
     };
     (sb.build(), f)
@@ -142,44 +140,33 @@ impl SearchIndex {
     pub fn open(dir: &Path, dict: OfficeDict) -> Result<SearchIndex, IndexError> {
         let jieba = Arc::new(dict.jieba());
         let (schema, fields) = schema();
-        let existing = Index::open_in_dir(dir).ok().and_then(|idx| {
+        // Opening reads every segment's footer; tantivy panics (rather than erring) on some
+        // damaged files, so a panic here also just means "rebuild".
+        let existing = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let idx = Index::open_in_dir(dir).ok()?;
             let payload: Payload =
                 serde_json::from_str(idx.load_metas().ok()?.payload.as_deref()?).ok()?;
-            (payload.version == SCHEMA_VERSION && idx.schema() == schema)
-                .then_some((idx, payload.seq))
-        });
-        let (index, seq) = match existing {
-            Some(x) => x,
-            None => {
-                if dir.exists() {
-                    tracing::warn!(
-                        "搜索索引 {} 缺失、损坏或版本不符，将从数据库重建",
-                        dir.display()
-                    );
-                    std::fs::remove_dir_all(dir)
-                        .map_err(|e| IndexError::Io(dir.to_path_buf(), e))?;
-                }
-                std::fs::create_dir_all(dir).map_err(|e| IndexError::Io(dir.to_path_buf(), e))?;
-                let idx = Index::create_in_dir(dir, schema)
-                    .map_err(|e| IndexError::Tantivy(dir.to_path_buf(), e))?;
-                (idx, -1)
+            if payload.version != SCHEMA_VERSION || idx.schema() != schema {
+                return None;
             }
-        };
-        Self::with_index(dir, index, dict, jieba, fields, seq)
-    }
-
-    /// An index in memory (benchmarks and tests).
-    pub fn in_memory(dict: OfficeDict) -> Result<SearchIndex, IndexError> {
-        let (schema, fields) = schema();
-        let jieba = Arc::new(dict.jieba());
-        Self::with_index(
-            Path::new(":memory:"),
-            Index::create_in_ram(schema),
-            dict,
-            jieba,
-            fields,
-            -1,
-        )
+            Self::with_index(dir, idx, dict.clone(), jieba.clone(), fields, payload.seq).ok()
+        }))
+        .ok()
+        .flatten();
+        if let Some(idx) = existing {
+            return Ok(idx);
+        }
+        if dir.exists() {
+            tracing::warn!(
+                "搜索索引 {} 缺失、损坏或版本不符，将从数据库重建",
+                dir.display()
+            );
+            std::fs::remove_dir_all(dir).map_err(|e| IndexError::Io(dir.to_path_buf(), e))?;
+        }
+        std::fs::create_dir_all(dir).map_err(|e| IndexError::Io(dir.to_path_buf(), e))?;
+        let idx = Index::create_in_dir(dir, schema)
+            .map_err(|e| IndexError::Tantivy(dir.to_path_buf(), e))?;
+        Self::with_index(dir, idx, dict, jieba, fields, -1)
     }
 
     fn with_index(
@@ -219,11 +206,24 @@ impl SearchIndex {
         project: &crate::project::Project,
         store: &Store,
     ) -> Result<(SearchIndex, UpdateReport), IndexError> {
+        let dir = project.data_dir().join("index");
         let dict = OfficeDict::load(&project.root.join(DICT_FILE))?;
-        let mut idx = SearchIndex::open(&project.data_dir().join("index"), dict)?;
+        let mut idx = SearchIndex::open(&dir, dict.clone())?;
         idx.tz = project.tz();
-        let report = idx.update(store, project.tz())?;
-        Ok((idx, report))
+        match idx.update(store, project.tz()) {
+            Ok(report) => Ok((idx, report)),
+            // Damaged segment files open fine and fail on use: start over from the store.
+            Err(IndexError::Tantivy(_, e)) => {
+                tracing::warn!("搜索索引 {} 无法更新（{e}），将从数据库重建", dir.display());
+                drop(idx);
+                std::fs::remove_dir_all(&dir).map_err(|e| IndexError::Io(dir.clone(), e))?;
+                let mut idx = SearchIndex::open(&dir, dict)?;
+                idx.tz = project.tz();
+                let report = idx.update(store, project.tz())?;
+                Ok((idx, report))
+            }
+            Err(e) => Err(e),
+        }
     }
 
     fn terr(&self, e: tantivy::TantivyError) -> IndexError {
@@ -256,29 +256,12 @@ impl SearchIndex {
         doc.add_text(f.body_zh, &d.body);
         doc.add_text(f.kind, &d.kind);
         doc.add_text(f.status, &d.status);
-        doc.add_facet(
-            f.facets,
-            tantivy::schema::Facet::from_path(["kind", d.kind.as_str()]),
-        );
         if let Some(u) = &d.unit {
             doc.add_text(f.unit, u);
-            doc.add_facet(
-                f.facets,
-                tantivy::schema::Facet::from_path(["unit", u.as_str()]),
-            );
         }
         if let Some(s) = &d.section {
             doc.add_text(f.section, s);
-            doc.add_facet(
-                f.facets,
-                tantivy::schema::Facet::from_path(["section", s.as_str()]),
-            );
         }
-        let year = d.date.format("%Y").to_string();
-        doc.add_facet(
-            f.facets,
-            tantivy::schema::Facet::from_path(["year", year.as_str()]),
-        );
         doc.add_date(
             f.date,
             tantivy::DateTime::from_timestamp_secs(d.date.timestamp()),

@@ -5,15 +5,16 @@
 use std::time::Instant;
 
 use serde::Serialize;
-use tantivy::collector::{Count, FacetCollector, TopDocs};
+use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, Occur, PhrasePrefixQuery, PhraseQuery, Query, RangeQuery,
-    RegexQuery, TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhrasePrefixQuery, PhraseQuery,
+    Query, RangeQuery, RegexQuery, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption, Value};
-use tantivy::{DocAddress, Order, Score, Searcher, SegmentReader, TantivyDocument, Term};
+use tantivy::{DocAddress, Order, Score, SegmentReader, TantivyDocument, Term};
 
 use super::analysis::{self, bigrams};
+use super::facets::FacetCounter;
 use super::query::{self, Filters};
 use super::snippet::{self, Snippet};
 use super::{IndexError, SearchIndex};
@@ -21,6 +22,8 @@ use crate::config::Registry;
 
 /// A title match weighs this much more than a body match in BM25.
 const TITLE_BOOST: f32 = 3.0;
+/// Added to the score of items with a query word in the title, so they rank first.
+const TITLE_FIRST: f32 = 1.0e6;
 /// Characters of body shown around the matches.
 const SNIPPET_CHARS: usize = 120;
 /// Freshness: up to +10% for an item from today, halving every year of age.
@@ -294,60 +297,41 @@ impl SearchIndex {
             clauses.push((Occur::Must, Box::new(AllQuery)));
         }
         let matching: Q = Box::new(BooleanQuery::new(clauses));
-        let mut scored_clauses = vec![(Occur::Must, matching.box_clone())];
-        scored_clauses.extend(rank.into_iter().map(|q| (Occur::Should, q)));
-        let scored: Q = Box::new(BooleanQuery::new(scored_clauses));
 
         let searcher = self.reader.searcher();
         let terr = |e| IndexError::Tantivy(self.dir.clone(), e);
-        let mut facet_collector = FacetCollector::for_field("facets");
-        for root in ["/unit", "/section", "/kind", "/year"] {
-            facet_collector.add_facet(root);
-        }
-        let (total, facet_counts) = searcher
-            .search(&matching, &(Count, facet_collector))
-            .map_err(terr)?;
-
+        let facet_collector = FacetCounter { tz: self.tz };
         let limit = req.limit.max(1);
         let offset = req.offset;
-        let mut addrs: Vec<(f32, DocAddress)> = Vec::new();
-        if req.sort == Sort::Date || !has_terms {
-            let top = TopDocs::with_limit(limit)
-                .and_offset(offset)
-                .order_by_fast_field::<tantivy::DateTime>("date", Order::Desc);
-            addrs = searcher
-                .search(&matching, &top)
-                .map_err(terr)?
-                .into_iter()
-                .map(|(_, a)| (0.0, a))
-                .collect();
-        } else {
-            // Items with a query word in the title come first, then the rest; each by score.
-            let in_title: Q = Box::new(BooleanQuery::new(vec![
-                (Occur::Must, scored.box_clone()),
-                (
-                    Occur::Must,
-                    union(title_any.iter().map(|q| q.box_clone()).collect()),
-                ),
-            ]));
-            let not_in_title: Q = Box::new(BooleanQuery::new(vec![
-                (Occur::Must, scored.box_clone()),
-                (Occur::MustNot, union(title_any)),
-            ]));
-            let n_title = searcher.search(&in_title, &Count).map_err(terr)?;
-            if offset < n_title {
-                addrs.extend(
-                    top_fresh(&searcher, &in_title, limit.min(n_title - offset), offset)
-                        .map_err(terr)?,
-                );
-            }
-            if addrs.len() < limit {
-                let skip = offset.saturating_sub(n_title);
-                addrs.extend(
-                    top_fresh(&searcher, &not_in_title, limit - addrs.len(), skip).map_err(terr)?,
-                );
-            }
-        }
+        // One pass over the matches collects the count, the facets and the page.
+        let (total, facet_counts, addrs): (usize, _, Vec<(f32, DocAddress)>) =
+            if req.sort == Sort::Date || !has_terms {
+                let top = TopDocs::with_limit(limit)
+                    .and_offset(offset)
+                    .order_by_fast_field::<tantivy::DateTime>("date", Order::Desc);
+                let (n, f, top) = searcher
+                    .search(&matching, &(Count, facet_collector, top))
+                    .map_err(terr)?;
+                (n, f, top.into_iter().map(|(_, a)| (0.0, a)).collect())
+            } else {
+                // Items with a query word in the title come first: a constant far above any
+                // BM25 score is added to them, and taken off again for display.
+                let mut clauses = vec![(Occur::Must, matching.box_clone())];
+                clauses.extend(rank.into_iter().map(|q| (Occur::Should, q)));
+                clauses.push((
+                    Occur::Should,
+                    Box::new(ConstScoreQuery::new(union(title_any), TITLE_FIRST)) as Q,
+                ));
+                let scored = BooleanQuery::new(clauses);
+                let (n, f, top) = searcher
+                    .search(&scored, &(Count, facet_collector, top_fresh(limit, offset)))
+                    .map_err(terr)?;
+                let top = top
+                    .into_iter()
+                    .map(|(s, a)| (if s >= TITLE_FIRST { s - TITLE_FIRST } else { s }, a))
+                    .collect();
+                (n, f, top)
+            };
 
         let mut hits = Vec::with_capacity(addrs.len());
         for (score, addr) in addrs {
@@ -382,23 +366,17 @@ impl SearchIndex {
             });
         }
 
-        let facet = |root: &str| -> Vec<(String, u64)> {
-            let mut v: Vec<(String, u64)> = facet_counts
-                .get(root)
-                .map(|(f, n)| {
-                    (
-                        f.to_path()
-                            .last()
-                            .map(|s| s.to_string())
-                            .unwrap_or_default(),
-                        n,
-                    )
-                })
-                .collect();
+        let sorted = |m: std::collections::HashMap<String, u64>| -> Vec<(String, u64)> {
+            let mut v: Vec<(String, u64)> = m.into_iter().collect();
             v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
             v
         };
-        let mut year = facet("/year");
+        let [unit, section, kind] = facet_counts.fields;
+        let mut year: Vec<(String, u64)> = facet_counts
+            .years
+            .into_iter()
+            .map(|(y, n)| (y.to_string(), n))
+            .collect();
         year.sort_by(|a, b| b.0.cmp(&a.0));
         Ok(SearchResults {
             query: req.query.clone(),
@@ -406,9 +384,9 @@ impl SearchIndex {
             offset,
             hits,
             facets: Facets {
-                unit: facet("/unit"),
-                section: facet("/section"),
-                kind: facet("/kind"),
+                unit: sorted(unit),
+                section: sorted(section),
+                kind: sorted(kind),
                 year,
             },
             warnings,
@@ -417,34 +395,33 @@ impl SearchIndex {
     }
 }
 
-/// Top documents by BM25 × freshness.
+/// Top documents by score × freshness (up to +10% for today's items, halving yearly).
 fn top_fresh(
-    searcher: &Searcher,
-    q: &Q,
     limit: usize,
     offset: usize,
-) -> tantivy::Result<Vec<(f32, DocAddress)>> {
-    if limit == 0 {
-        return Ok(Vec::new());
-    }
+) -> impl tantivy::collector::Collector<Fruit = Vec<(f32, DocAddress)>> {
     let now = chrono::Utc::now().timestamp();
-    let top =
-        TopDocs::with_limit(limit)
-            .and_offset(offset)
-            .tweak_score(move |seg: &SegmentReader| {
-                let col = seg
-                    .fast_fields()
-                    .date("date")
-                    .ok()
-                    .map(|c| c.first_or_default_col(tantivy::DateTime::from_timestamp_secs(0)));
-                move |doc: tantivy::DocId, score: Score| {
-                    let ts = col
-                        .as_ref()
-                        .map(|c| c.get_val(doc).into_timestamp_secs())
-                        .unwrap_or(0);
-                    let age_days = ((now - ts).max(0) as f32) / 86_400.0;
-                    score * (1.0 + FRESH_MAX * 0.5f32.powf(age_days / FRESH_HALF_LIFE_DAYS))
+    TopDocs::with_limit(limit)
+        .and_offset(offset)
+        .tweak_score(move |seg: &SegmentReader| {
+            let col = seg
+                .fast_fields()
+                .date("date")
+                .ok()
+                .map(|c| c.first_or_default_col(tantivy::DateTime::from_timestamp_secs(0)));
+            move |doc: tantivy::DocId, score: Score| {
+                let ts = col
+                    .as_ref()
+                    .map(|c| c.get_val(doc).into_timestamp_secs())
+                    .unwrap_or(0);
+                let age_days = ((now - ts).max(0) as f32) / 86_400.0;
+                let fresh = 1.0 + FRESH_MAX * 0.5f32.powf(age_days / FRESH_HALF_LIFE_DAYS);
+                // The title-first constant stays outside the freshness factor.
+                if score >= TITLE_FIRST {
+                    TITLE_FIRST + (score - TITLE_FIRST) * fresh
+                } else {
+                    score * fresh
                 }
-            });
-    searcher.search(q, &top)
+            }
+        })
 }
