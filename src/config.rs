@@ -178,7 +178,20 @@ pub struct PublicationDef {
     pub kind: PublicationKind,
     /// Issues per year (the magazine: 6).
     #[schemars(range(min = 1, max = 366))]
+    #[serde(deserialize_with = "issues_per_year")]
     pub issues_per_year: u32,
+}
+
+/// Checked while parsing, so the error carries the value's own line.
+fn issues_per_year<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    let n = u32::deserialize(d)?;
+    if (1..=366).contains(&n) {
+        Ok(n)
+    } else {
+        Err(serde::de::Error::custom(format!(
+            "每年期数应在 1–366 之间，实际是 {n}"
+        )))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
@@ -226,7 +239,8 @@ impl Config {
                         format!("名称「{n}」同时属于单位「{other}」和「{}」", u.name),
                     )
                     .with_key(field)
-                    .at_line(find_line(text, n)));
+                    // The later occurrence is the one in conflict.
+                    .at_line(find_last_line(text, n)));
                 }
             }
         }
@@ -236,16 +250,6 @@ impl Config {
                 return Err(FileError::new(path, format!("栏目「{}」重复", s.name))
                     .with_key(format!("sections[{i}].name"))
                     .at_line(find_line(text, &s.name)));
-            }
-        }
-        for (i, p) in self.publications.iter().enumerate() {
-            if !(1..=366).contains(&p.issues_per_year) {
-                return Err(FileError::new(
-                    path,
-                    format!("每年期数应在 1–366 之间，实际是 {}", p.issues_per_year),
-                )
-                .with_key(format!("publications[{i}].issues_per_year"))
-                .at_line(find_line(text, &p.name)));
             }
         }
         Ok(())
@@ -260,6 +264,17 @@ impl Config {
         let folded = fold_name(name);
         self.sections.iter().find(|s| fold_name(&s.name) == folded)
     }
+}
+
+/// Best-effort line of the last occurrence of a quoted value.
+fn find_last_line(text: &str, value: &str) -> Option<usize> {
+    for quote in ['"', '\''] {
+        let needle = format!("{quote}{value}{quote}");
+        if let Some(pos) = text.rfind(&needle) {
+            return Some(diag::line_of(text, pos));
+        }
+    }
+    None
 }
 
 /// Best-effort line of a quoted value, for validation errors found after parsing.
@@ -375,8 +390,14 @@ issues_per_year = 6
         assert!(e.message.contains("未知的时区「Asia/Beijing」"), "{e}");
         assert_eq!(e.line, Some(4));
 
+        let text = SAMPLE.replace("issues_per_year = 6", "issues_per_year = 0");
+        let e = Config::parse(Path::new("caibian.toml"), &text).unwrap_err();
+        assert_eq!(e.line, Some(text.lines().count()), "{e}");
+        assert!(e.message.contains("1–366"), "{e}");
+
         let text = format!("{SAMPLE}\n[[units]]\nname = \"西湖县人大\"\ntype = \"媒体\"\n");
         let e = Config::parse(Path::new("caibian.toml"), &text).unwrap_err();
         assert!(e.message.contains("同时属于"), "{e}");
+        assert_eq!(e.line, Some(text.lines().count() - 1), "{e}");
     }
 }
