@@ -224,7 +224,7 @@ impl Config {
             if u.name.trim().is_empty() {
                 return Err(FileError::new(path, "单位名称不能为空")
                     .with_key(format!("units[{i}].name"))
-                    .at_line(find_line(text, &u.name)));
+                    .at_line(find_line(text, &u.name, false)));
             }
             for (j, n) in std::iter::once(&u.name).chain(&u.aliases).enumerate() {
                 let key = fold_name(n);
@@ -240,7 +240,7 @@ impl Config {
                     )
                     .with_key(field)
                     // The later occurrence is the one in conflict.
-                    .at_line(find_last_line(text, n)));
+                    .at_line(find_line(text, n, true)));
                 }
             }
         }
@@ -249,7 +249,7 @@ impl Config {
             if names.insert(s.name.as_str(), i).is_some() {
                 return Err(FileError::new(path, format!("栏目「{}」重复", s.name))
                     .with_key(format!("sections[{i}].name"))
-                    .at_line(find_line(text, &s.name)));
+                    .at_line(find_line(text, &s.name, true)));
             }
         }
         Ok(())
@@ -266,22 +266,17 @@ impl Config {
     }
 }
 
-/// Best-effort line of the last occurrence of a quoted value.
-fn find_last_line(text: &str, value: &str) -> Option<usize> {
+/// Best-effort line of a quoted value (its first or last occurrence), for validation errors
+/// found after parsing.
+fn find_line(text: &str, value: &str, last: bool) -> Option<usize> {
     for quote in ['"', '\''] {
         let needle = format!("{quote}{value}{quote}");
-        if let Some(pos) = text.rfind(&needle) {
-            return Some(diag::line_of(text, pos));
-        }
-    }
-    None
-}
-
-/// Best-effort line of a quoted value, for validation errors found after parsing.
-fn find_line(text: &str, value: &str) -> Option<usize> {
-    for quote in ['"', '\''] {
-        let needle = format!("{quote}{value}{quote}");
-        if let Some(pos) = text.find(&needle) {
+        let pos = if last {
+            text.rfind(&needle)
+        } else {
+            text.find(&needle)
+        };
+        if let Some(pos) = pos {
             return Some(diag::line_of(text, pos));
         }
     }
