@@ -273,7 +273,7 @@ fn filters_exclusion_or_paging_and_facets() {
 
 #[test]
 fn malformed_queries_never_panic() {
-    let (_d, _s, idx, cfg, _) = setup(50);
+    let (_d, _s, idx, cfg, items) = setup(50);
     let long = "人大".repeat(5_000);
     for q in [
         "\"未闭合",
@@ -289,17 +289,53 @@ fn malformed_queries_never_panic() {
         "-执法检查",
         "状态:不存在 代表",
         "类型:新闻",
+        "6.5",
+        "\"人大 会\"",
+        "GDP增长6.5",
+        "5%",
+        "$",
+        "x.cn/a",
+        "\"A，B\"",
+        "表 -表",
+        "😀",
+        "\\",
+        "(",
+        "[",
+        "*",
     ] {
         let res = search_all(&idx, &cfg, q);
-        assert!(res.total <= 50, "{q}");
+        assert!(res.hits.len() == res.total.min(10_000), "{q}");
         if q == "-执法检查" {
             // Only an exclusion: nothing positive to search.
             assert_eq!(res.total, 0);
             assert!(!res.warnings.is_empty());
         }
     }
+    // A query ending in a one-character run after a separator is a phrase with a prefix.
+    let res = search_all(&idx, &cfg, "\"人大 会\"");
+    let expected = items
+        .iter()
+        .filter(|it| {
+            let sep = |s: &str| {
+                s.match_indices("人大").any(|(i, _)| {
+                    let rest = &s[i + "人大".len()..];
+                    let n = rest.chars().take_while(|c| !c.is_alphanumeric()).count();
+                    n > 0 && rest.chars().nth(n) == Some('会')
+                })
+            };
+            sep(&it.title) || sep(&it.body)
+        })
+        .count();
+    assert_eq!(res.total, expected);
     let res = search_all(&idx, &cfg, &long);
     assert!(res.warnings.iter().any(|w| w.contains("查询过长")));
+    // Absurd paging is clamped, not attempted.
+    let mut req = SearchRequest::new("代表");
+    req.offset = usize::MAX / 2;
+    req.limit = usize::MAX;
+    let res = idx.search(&req, &cfg.registry()).unwrap();
+    assert!(res.hits.is_empty());
+    assert!(res.total > 0);
 }
 
 #[test]
@@ -362,6 +398,32 @@ fn cli_synonyms_apply_without_reindex_and_a_deleted_index_is_rebuilt() {
     }
     let again = json(p, &["search", "执法检查", "--json"]);
     assert_eq!(ids(&again), ids(&before));
+
+    // Flags filter like the query language; absurd pages are fine.
+    let all = json(p, &["search", "代表", "--json", "--per-page", "100"]);
+    let only = json(
+        p,
+        &[
+            "search",
+            "代表",
+            "--json",
+            "--kind",
+            "报送",
+            "--status",
+            "新收",
+            "--date",
+            "2026",
+            "--per-page",
+            "100",
+        ],
+    );
+    assert_eq!(only["total"], all["total"]);
+    let none = json(p, &["search", "代表", "--json", "--status", "已采用"]);
+    assert_eq!(none["total"], 0);
+    let far = json(p, &["search", "代表", "--json", "--page", "99999999999999"]);
+    assert!(far["hits"].as_array().unwrap().is_empty());
+    let bad = caibian(p, &["search", "代表", "--kind", "图片"]);
+    assert_eq!(bad.status.code(), Some(1));
 
     // Human output marks the matched words.
     let out = ok(p, &["search", "执法检查", "单位:东城区人大"]);

@@ -14,6 +14,7 @@ pub fn exec(g: &Global, _a: Args) -> anyhow::Result<ExitCode> {
     let t = Instant::now();
     let dict = OfficeDict::load(&project.root.join(DICT_FILE))?;
     let mut index = SearchIndex::open(&project.data_dir().join("index"), dict)?;
+    index.set_tz(project.tz());
     let report = index.rebuild(&store, project.tz())?;
     println!(
         "搜索索引已重建：{} 篇，{:.1} MB，用时 {:.2} 秒",

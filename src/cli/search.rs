@@ -55,15 +55,16 @@ pub fn exec(g: &Global, a: Args) -> anyhow::Result<ExitCode> {
         sections: a.section.clone(),
         ..Default::default()
     };
-    // Flags share the query language's vocabulary: let its parser read them.
-    let mut extra = Vec::new();
     for k in &a.kind {
-        extra.push(format!("类型:{k}"));
+        match crate::index::query::kind_value(k) {
+            Some(v) => filters.kinds.push(v.to_string()),
+            None => anyhow::bail!("未知的类型「{k}」（可选：报送、新闻）"),
+        }
     }
-    for s in &a.status {
-        extra.push(format!("状态:{s}"));
+    for st in &a.status {
+        let s: crate::store::Status = st.parse().map_err(anyhow::Error::msg)?;
+        filters.statuses.push(s.as_str().to_string());
     }
-    let mut warnings = Vec::new();
     if let Some(d) = &a.date {
         match date_range(d) {
             Some((from, to)) => {
@@ -75,11 +76,8 @@ pub fn exec(g: &Global, a: Args) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    let mut text = a.query.join(" ");
-    if !extra.is_empty() {
-        text = format!("{text} {}", extra.join(" "));
-    }
-    let per_page = a.per_page.clamp(1, 1000);
+    let text = a.query.join(" ");
+    let per_page = a.per_page.clamp(1, crate::index::MAX_PAGE);
     let req = SearchRequest {
         query: text,
         filters,
@@ -87,10 +85,10 @@ pub fn exec(g: &Global, a: Args) -> anyhow::Result<ExitCode> {
             SortArg::Relevance => Sort::Relevance,
             SortArg::Date => Sort::Date,
         },
-        offset: (a.page.max(1) - 1) * per_page,
+        offset: (a.page.max(1) - 1).saturating_mul(per_page),
         limit: per_page,
     };
-    let mut res = match index.search(&req, &project.registry) {
+    let res = match index.search(&req, &project.registry) {
         Ok(r) => r,
         // A damaged segment shows itself only when read: rebuild from the store, once.
         Err(crate::index::IndexError::Tantivy(_, e)) => {
@@ -100,7 +98,6 @@ pub fn exec(g: &Global, a: Args) -> anyhow::Result<ExitCode> {
         }
         Err(e) => return Err(e.into()),
     };
-    res.warnings.append(&mut warnings);
     if a.json {
         println!("{}", serde_json::to_string_pretty(&res)?);
         return Ok(ExitCode::SUCCESS);
@@ -111,7 +108,7 @@ pub fn exec(g: &Global, a: Args) -> anyhow::Result<ExitCode> {
     } else {
         ("【", "】")
     };
-    for w in &res.warnings {
+    for w in res.warnings.iter().chain(&res.notes) {
         eprintln!("提示：{w}");
     }
     println!(

@@ -27,8 +27,20 @@ pub fn is_cjk(c: char) -> bool {
         0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F | 0x3007)
 }
 
+/// Letters and digits, plus the unit and currency signs that belong to numbers (5%, 30℃,
+/// ¥100): searching 5% must not find every 5.
 fn is_word_char(c: char) -> bool {
-    c.is_alphanumeric() && !is_cjk(c)
+    (c.is_alphanumeric() && !is_cjk(c))
+        || matches!(
+            c,
+            '%' | '‰' | '‱' | '℃' | '℉' | '°' | '¥' | '$' | '€' | '£' | '㎡' | '㎞' | '㎏'
+        )
+}
+
+/// Characters that make up runs (everything else separates them).
+pub fn is_run_char(c: char) -> bool {
+    let c = fold_width(c);
+    is_cjk(c) || is_word_char(c)
 }
 
 /// One analysed token: text, byte offsets in the *original* input, position.

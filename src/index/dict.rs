@@ -65,13 +65,21 @@ impl OfficeDict {
             let word = parts.next().unwrap_or_default().to_string();
             let freq = match parts.next() {
                 None => None,
-                Some(f) => Some(f.parse::<usize>().map_err(|_| {
-                    FileError::new(
-                        path,
-                        format!("词频「{f}」应为正整数（格式：词 [词频] [词性]）"),
-                    )
-                    .at_line(Some(i + 1))
-                })?),
+                // jieba adds frequencies into a running total: keep them sane.
+                Some(f) => Some(
+                    f.parse::<usize>()
+                        .ok()
+                        .filter(|n| (1..=100_000_000).contains(n))
+                        .ok_or_else(|| {
+                            FileError::new(
+                                path,
+                                format!(
+                                    "词频「{f}」应为 1 到 100000000 之间的整数（格式：词 [词频] [词性]）"
+                                ),
+                            )
+                            .at_line(Some(i + 1))
+                        })?,
+                ),
             };
             let tag = parts.next().map(str::to_string);
             d.words.push((word, freq, tag));

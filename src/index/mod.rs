@@ -28,18 +28,20 @@ use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Te
 
 pub use analysis::{bigrams, is_cjk};
 pub use dict::{DICT_FILE, OfficeDict};
-pub use search::{Facets, SearchHit, SearchRequest, SearchResults, Sort};
+pub use search::{Facets, MAX_PAGE, SearchHit, SearchRequest, SearchResults, Sort};
 pub use snippet::Snippet;
 
 use crate::store::{Store, StoreError};
 
 /// Bump when the schema or the analysis changes: older indexes are rebuilt.
-const SCHEMA_VERSION: u32 = 2;
+const SCHEMA_VERSION: u32 = 3;
 /// Writer memory budget; tantivy splits it between its threads.
 const WRITER_BYTES: usize = 256 * 1024 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum IndexError {
+    #[error("搜索索引 {0} 正被另一个进程更新，请稍后再试")]
+    Busy(PathBuf),
     #[error("搜索索引 {0} 出错：{1}")]
     Tantivy(PathBuf, tantivy::TantivyError),
     #[error("无法创建索引目录 {0}：{1}")]
@@ -209,16 +211,21 @@ impl SearchIndex {
         let dir = project.data_dir().join("index");
         let dict = OfficeDict::load(&project.root.join(DICT_FILE))?;
         let mut idx = SearchIndex::open(&dir, dict.clone())?;
-        idx.tz = project.tz();
+        idx.set_tz(project.tz());
         match idx.update(store, project.tz()) {
             Ok(report) => Ok((idx, report)),
+            // Someone else is updating it right now: search what is there.
+            Err(IndexError::Busy(_)) => {
+                tracing::warn!("搜索索引正被另一个进程更新，本次结果可能不含最新稿件");
+                Ok((idx, UpdateReport::default()))
+            }
             // Damaged segment files open fine and fail on use: start over from the store.
             Err(IndexError::Tantivy(_, e)) => {
                 tracing::warn!("搜索索引 {} 无法更新（{e}），将从数据库重建", dir.display());
                 drop(idx);
                 std::fs::remove_dir_all(&dir).map_err(|e| IndexError::Io(dir.clone(), e))?;
                 let mut idx = SearchIndex::open(&dir, dict)?;
-                idx.tz = project.tz();
+                idx.set_tz(project.tz());
                 let report = idx.update(store, project.tz())?;
                 Ok((idx, report))
             }
@@ -235,9 +242,17 @@ impl SearchIndex {
             .map(|n| n.get())
             .unwrap_or(1)
             .min(4);
-        self.index
-            .writer_with_num_threads(threads, WRITER_BYTES)
-            .map_err(|e| self.terr(e))
+        // Another process (a pipeline's index step, a search catching up) may hold the
+        // writer for a moment: wait up to 15 s before giving up.
+        for _ in 0..150 {
+            match self.index.writer_with_num_threads(threads, WRITER_BYTES) {
+                Err(tantivy::TantivyError::LockFailure(..)) => {
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                }
+                other => return other.map_err(|e| self.terr(e)),
+            }
+        }
+        Err(IndexError::Busy(self.dir.clone()))
     }
 
     /// Adds one document (replacing any with the same id when `replace`).
@@ -288,11 +303,29 @@ impl SearchIndex {
 
     /// Applies the store's changes since the last commit; rebuilds when the index is new.
     pub fn update(&mut self, store: &Store, tz: chrono_tz::Tz) -> Result<UpdateReport, IndexError> {
+        // Another process may have committed since we opened: look at the index as it is now.
+        if self.seq >= 0 {
+            self.reader.reload().map_err(|e| self.terr(e))?;
+            if let Some(seq) = self
+                .index
+                .load_metas()
+                .ok()
+                .and_then(|m| serde_json::from_str::<Payload>(m.payload.as_deref()?).ok())
+                .map(|p| p.seq)
+            {
+                self.seq = seq;
+            }
+        }
         let head = store.max_change_seq()?;
-        if self.seq < 0 {
+        // Never built, or built from another database (restored from a backup: the change
+        // log is behind the index, or the counts disagree): rebuild from this one.
+        if self.seq < 0 || head < self.seq {
             return self.rebuild(store, tz);
         }
-        if head <= self.seq {
+        if head == self.seq {
+            if self.num_docs() as i64 != store.item_count()? {
+                return self.rebuild(store, tz);
+            }
             return Ok(UpdateReport::default());
         }
         let changed = store.changed_items(self.seq)?;
@@ -341,6 +374,11 @@ impl SearchIndex {
         }
         self.commit(w, head)?;
         Ok(report)
+    }
+
+    /// The zone in which date filters and year facets are read (default Asia/Shanghai).
+    pub fn set_tz(&mut self, tz: chrono_tz::Tz) {
+        self.tz = tz;
     }
 
     pub fn num_docs(&self) -> u64 {

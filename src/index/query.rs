@@ -211,6 +211,15 @@ fn field_name(name: &str) -> Option<&'static str> {
     })
 }
 
+/// `报送`/`submission`/`稿件` → "submission", `新闻`/`news` → "news" (case-insensitive).
+pub fn kind_value(v: &str) -> Option<&'static str> {
+    match v.trim().to_lowercase().as_str() {
+        "报送" | "submission" | "稿件" => Some("submission"),
+        "新闻" | "news" => Some("news"),
+        _ => None,
+    }
+}
+
 fn apply_field(q: &mut ParsedQuery, name: &str, value: &str) {
     let values = || {
         value
@@ -223,10 +232,9 @@ fn apply_field(q: &mut ParsedQuery, name: &str, value: &str) {
         "section" => q.filters.sections.extend(values()),
         "kind" => {
             for v in values() {
-                match v.as_str() {
-                    "报送" | "submission" | "稿件" => q.filters.kinds.push("submission".into()),
-                    "新闻" | "news" => q.filters.kinds.push("news".into()),
-                    _ => q
+                match kind_value(&v) {
+                    Some(k) => q.filters.kinds.push(k.into()),
+                    None => q
                         .warnings
                         .push(format!("未知的类型「{v}」（可选：报送、新闻），已忽略")),
                 }

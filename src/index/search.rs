@@ -23,7 +23,10 @@ use crate::config::Registry;
 /// A title match weighs this much more than a body match in BM25.
 const TITLE_BOOST: f32 = 3.0;
 /// Added to the score of items with a query word in the title, so they rank first.
-const TITLE_FIRST: f32 = 1.0e6;
+/// (BM25 sums stay far below it; f32 still resolves 0.001 at this magnitude.)
+const TITLE_FIRST: f32 = 1.0e4;
+/// Most results returned in one page.
+pub const MAX_PAGE: usize = 1000;
 /// Characters of body shown around the matches.
 const SNIPPET_CHARS: usize = 120;
 /// Freshness: up to +10% for an item from today, halving every year of age.
@@ -91,6 +94,8 @@ pub struct SearchResults {
     pub facets: Facets,
     /// What was not understood in the query and dropped (Chinese).
     pub warnings: Vec<String>,
+    /// What the search did beyond the words typed, e.g. synonyms it added (Chinese).
+    pub notes: Vec<String>,
     pub took_ms: f64,
 }
 
@@ -108,7 +113,7 @@ impl SearchIndex {
     /// The documents whose `field` contains `word` as a substring (see `analysis.rs`).
     fn substring(&self, field: Field, word: &str) -> Option<Q> {
         // Punctuation at either end of a term ("建议，" pasted from a text) is not meant.
-        let word = word.trim_matches(|c: char| !(analysis::is_cjk(c) || c.is_alphanumeric()));
+        let word = word.trim_matches(|c: char| !analysis::is_run_char(c));
         let b = bigrams(word, true);
         let terms: Vec<(usize, Term)> = b
             .toks
@@ -126,19 +131,45 @@ impl SearchIndex {
                 terms[0].1.clone(),
                 IndexRecordOption::WithFreqs,
             ))),
-            // One character: any bigram starting with it, or it alone at a run's end. Only
-            // letters, digits and Han characters reach here, none of them regex syntax.
-            (1, true) => RegexQuery::from_pattern(&format!("{}.?", b.toks[0].text), field)
-                .ok()
-                .map(|q| Box::new(q) as Q),
+            // One character: any bigram starting with it, or it alone at a run's end.
+            (1, true) => {
+                RegexQuery::from_pattern(&format!("{}.?", regex_escape(&b.toks[0].text)), field)
+                    .ok()
+                    .map(|q| Box::new(q) as Q)
+            }
             (_, false) => Some(Box::new(PhraseQuery::new_with_offset(terms))),
             (_, true) => {
+                // Every continuation must be tried, or recall drops below substring search;
+                // tantivy reserves room for the limit up front, so use the true count.
+                let last = b.toks.last().map(|t| t.text.clone()).unwrap_or_default();
                 let mut q = PhrasePrefixQuery::new_with_offset(terms);
-                // Every continuation must be tried, or recall drops below substring search.
-                q.set_max_expansions(u32::MAX);
+                q.set_max_expansions(self.prefix_terms(field, &last).max(1));
                 Some(Box::new(q))
             }
         }
+    }
+
+    /// The largest number of terms of `field` starting with `prefix` in any segment.
+    fn prefix_terms(&self, field: Field, prefix: &str) -> u32 {
+        let searcher = self.reader.searcher();
+        let mut most = 0u32;
+        for seg in searcher.segment_readers() {
+            let Ok(inv) = seg.inverted_index(field) else {
+                continue;
+            };
+            let Ok(mut stream) = inv.terms().range().ge(prefix.as_bytes()).into_stream() else {
+                continue;
+            };
+            let mut n = 0u32;
+            while stream.advance() {
+                if !stream.key().starts_with(prefix.as_bytes()) {
+                    break;
+                }
+                n = n.saturating_add(1);
+            }
+            most = most.max(n);
+        }
+        most
     }
 
     fn filter_queries(
@@ -149,8 +180,9 @@ impl SearchIndex {
     ) -> Vec<Q> {
         let fl = &self.fields;
         let mut out: Vec<Q> = Vec::new();
+        // Filters select, they do not rank: a zero constant score.
         let any_of = |field: Field, values: &[String]| -> Q {
-            union(
+            let q = union(
                 values
                     .iter()
                     .map(|v| {
@@ -160,7 +192,8 @@ impl SearchIndex {
                         )) as Q
                     })
                     .collect(),
-            )
+            );
+            Box::new(ConstScoreQuery::new(q, 0.0))
         };
         if !f.units.is_empty() {
             let units: Vec<String> = f
@@ -203,9 +236,12 @@ impl SearchIndex {
                     }
                 }
             };
-            out.push(Box::new(RangeQuery::new(
-                bound(f.date_from, true),
-                bound(f.date_to, false),
+            out.push(Box::new(ConstScoreQuery::new(
+                Box::new(RangeQuery::new(
+                    bound(f.date_from, true),
+                    bound(f.date_to, false),
+                )),
+                0.0,
             )));
         }
         out
@@ -232,12 +268,21 @@ impl SearchIndex {
         let mut title_any: Vec<Q> = Vec::new();
         let mut rank: Vec<Q> = Vec::new();
         let mut words: Vec<String> = Vec::new();
+        let mut notes: Vec<String> = Vec::new();
         for group in &parsed.groups {
             let mut alts: Vec<Q> = Vec::new();
             for term in group {
                 let mut variants = vec![term.text.clone()];
                 if !term.exact {
-                    variants.extend(self.dict.synonyms(&term.text));
+                    let syn = self.dict.synonyms(&term.text);
+                    if !syn.is_empty() {
+                        notes.push(format!(
+                            "「{}」同时搜索了同义词：{}（加引号则只搜原词）",
+                            term.text,
+                            syn.join("、")
+                        ));
+                    }
+                    variants.extend(syn);
                 }
                 for v in variants {
                     if let Some(q) = self.substring(fl.title_bg, &v) {
@@ -301,8 +346,9 @@ impl SearchIndex {
         let searcher = self.reader.searcher();
         let terr = |e| IndexError::Tantivy(self.dir.clone(), e);
         let facet_collector = FacetCounter { tz: self.tz };
-        let limit = req.limit.max(1);
-        let offset = req.offset;
+        // tantivy reserves room for offset + limit per segment: keep both within the index.
+        let limit = req.limit.clamp(1, MAX_PAGE);
+        let offset = req.offset.min(searcher.num_docs() as usize);
         // One pass over the matches collects the count, the facets and the page.
         let (total, facet_counts, addrs): (usize, _, Vec<(f32, DocAddress)>) =
             if req.sort == Sort::Date || !has_terms {
@@ -390,9 +436,22 @@ impl SearchIndex {
                 year,
             },
             warnings,
+            notes,
             took_ms: t0.elapsed().as_secs_f64() * 1000.0,
         })
     }
+}
+
+/// Escapes regex syntax (a run character such as `$` may be one).
+fn regex_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    for c in s.chars() {
+        if "\\.+*?()|[]{}^$#&-~".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Top documents by score × freshness (up to +10% for today's items, halving yearly).

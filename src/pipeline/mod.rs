@@ -227,6 +227,7 @@ pub fn run(
         errors: Vec::new(),
         places: Vec::new(),
         source_failures: 0,
+        step_failures: 0,
         notes: Vec::new(),
     };
     let mut fatal = None;
@@ -244,6 +245,7 @@ pub fn run(
         mut errors,
         places,
         source_failures,
+        step_failures,
         notes,
         ..
     } = ctx;
@@ -255,7 +257,7 @@ pub fn run(
         "interrupted"
     } else if source_failures > 0 && source_failures == pipeline.def.sources.len() {
         "failed"
-    } else if source_failures > 0 || counts.failed > 0 {
+    } else if source_failures > 0 || step_failures > 0 || counts.failed > 0 {
         "partial"
     } else {
         "ok"

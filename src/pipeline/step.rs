@@ -41,6 +41,8 @@ pub struct StepCtx<'a> {
     pub places: Vec<(String, String)>,
     /// Sources that could not run at all.
     pub source_failures: usize,
+    /// Steps that failed without stopping the run.
+    pub step_failures: usize,
     /// One-line reports of steps for the run summary (Chinese).
     pub notes: Vec<String>,
 }
@@ -123,7 +125,17 @@ impl Step for IndexStep {
     }
 
     fn run(&self, ctx: &mut StepCtx<'_>) -> Result<(), StepError> {
-        let (_, report) = crate::index::SearchIndex::for_project(ctx.project, ctx.store)?;
+        // The index is derived from the store: failing to update it is worth reporting, not
+        // worth failing the items the run collected (the next search or run catches up).
+        let report = match crate::index::SearchIndex::for_project(ctx.project, ctx.store) {
+            Ok((_, report)) => report,
+            Err(crate::index::IndexError::Store(e)) => return Err(e.into()),
+            Err(e) => {
+                ctx.errors.push(format!("搜索索引未能更新：{e}"));
+                ctx.step_failures += 1;
+                return Ok(());
+            }
+        };
         tracing::info!(
             "搜索索引：更新 {} 篇，删除 {} 篇{}",
             report.indexed,
