@@ -41,6 +41,12 @@ pub enum StoreError {
         #[source]
         source: std::io::Error,
     },
+    #[error("无法锁定 {path}：{source}")]
+    Lock {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("找不到稿件「{0}」")]
     NoSuchItem(String),
     #[error("{0}")]
@@ -283,6 +289,20 @@ impl Store {
             path: path.to_path_buf(),
             source,
         };
+        // Two processes opening a new database at once would both switch it to WAL and both
+        // migrate (each reads the schema version before the other commits). An exclusive lock
+        // on a file beside the database makes them take turns; the second finds nothing to do.
+        let lock_path = path.with_extension("migrate.lock");
+        let lock = std::fs::File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .and_then(|f| f.lock().map(|()| f))
+            .map_err(|source| StoreError::Lock {
+                path: lock_path.clone(),
+                source,
+            })?;
         let mut conn = Connection::open(path).map_err(sq)?;
         // First, so that every statement below waits for other processes (serve, a CLI
         // command, the web UI) instead of failing with "database is locked".
@@ -295,9 +315,7 @@ impl Store {
         conn.pragma_update(None, "synchronous", "FULL")
             .map_err(sq)?;
         conn.pragma_update(None, "foreign_keys", "ON").map_err(sq)?;
-        // Two processes opening a new database at once both try to migrate; the loser's
-        // transaction fails with SQLITE_BUSY (not covered by the busy timeout when upgrading a
-        // read to a write). Retry: by then the winner has migrated and there is nothing to do.
+        // SQLITE_BUSY while upgrading a read to a write is not covered by the busy timeout.
         let mut attempt = 0;
         loop {
             match schema::migrations().to_latest(&mut conn) {
@@ -317,6 +335,7 @@ impl Store {
                 }
             }
         }
+        drop(lock);
         Ok(Store {
             conn,
             path: path.to_path_buf(),
@@ -998,6 +1017,26 @@ mod tests {
                 share: 1.0,
             }],
             ..Default::default()
+        }
+    }
+
+    #[test]
+    fn many_processes_opening_a_new_database_at_once_all_succeed() {
+        // Each thread opens its own connection and lock file handle, as separate processes do.
+        for _ in 0..5 {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("db.sqlite");
+            let handles: Vec<_> = (0..6)
+                .map(|_| {
+                    let p = path.clone();
+                    std::thread::spawn(move || {
+                        Store::open(&p).map(|_| ()).map_err(|e| e.to_string())
+                    })
+                })
+                .collect();
+            for h in handles {
+                assert_eq!(h.join().unwrap(), Ok(()));
+            }
         }
     }
 
