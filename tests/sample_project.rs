@@ -55,6 +55,19 @@ fn sample_run_stores_good_files_quarantines_bad_ones_and_is_idempotent() {
     assert_eq!(inbox.len(), 39);
     assert_eq!(files_under(&p.join("data/processed/units")).len(), 31);
 
+    // The pipeline's index step built the search index up to the store's last change.
+    let meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(p.join("data/index/meta.json")).unwrap())
+            .unwrap();
+    let payload: serde_json::Value =
+        serde_json::from_str(meta["payload"].as_str().expect("index payload")).unwrap();
+    let conn = rusqlite::Connection::open(p.join("data/caibian.sqlite")).unwrap();
+    let head: i64 = conn
+        .query_row("SELECT max(seq) FROM item_changes", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(payload["seq"], head);
+    assert!(out.contains("搜索索引已更新：30 篇"), "{out}");
+
     // A second run adds nothing.
     ok(p, &["run"]);
     let runs = json(p, &["runs", "--json"]);

@@ -430,3 +430,47 @@ fn cli_synonyms_apply_without_reindex_and_a_deleted_index_is_rebuilt() {
     assert!(out.contains("【执法检查】"), "{out}");
     assert!(out.contains("按单位：东城区人大常委会"), "{out}");
 }
+
+#[test]
+fn dates_and_years_follow_the_project_time_zone() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("db.sqlite")).unwrap();
+    let item = |title: &str, written: &str| NewItem {
+        title: title.into(),
+        body: "代表接待日".into(),
+        written_at: Some(written.into()),
+        ..Default::default()
+    };
+    // Just after and just before local midnight on New Year's Eve (UTC+8): in UTC both are
+    // on 31 December 2023.
+    store
+        .store_item(&item("新年第一篇", "2024-01-01 00:30"), None, "t", None)
+        .unwrap();
+    store
+        .store_item(&item("旧年最后一篇", "2023-12-31 23:59"), None, "t", None)
+        .unwrap();
+    let cfg = Config::parse(std::path::Path::new("caibian.toml"), "").unwrap();
+    let mut idx = SearchIndex::open(&dir.path().join("index"), OfficeDict::default()).unwrap();
+    idx.update(&store, chrono_tz::Asia::Shanghai).unwrap();
+    let res = search_all(&idx, &cfg, "代表 日期:2024");
+    assert_eq!(
+        res.hits
+            .iter()
+            .map(|h| h.title.text.as_str())
+            .collect::<Vec<_>>(),
+        ["新年第一篇"]
+    );
+    let all = search_all(&idx, &cfg, "代表");
+    assert_eq!(
+        all.facets.year,
+        vec![("2024".to_string(), 1), ("2023".to_string(), 1)]
+    );
+    let res = search_all(&idx, &cfg, "代表 日期:..2023-12-31");
+    assert_eq!(
+        res.hits
+            .iter()
+            .map(|h| h.title.text.as_str())
+            .collect::<Vec<_>>(),
+        ["旧年最后一篇"]
+    );
+}
