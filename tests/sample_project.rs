@@ -43,6 +43,11 @@ fn sample_run_stores_good_files_quarantines_bad_ones_and_is_idempotent() {
     ];
     for (rel, why) in expect {
         assert!(q.join(rel).is_file(), "{rel} not quarantined");
+        // The run's summary lists it with its reason.
+        assert!(
+            out.contains(&format!("    {rel} — ")),
+            "{rel} missing from:\n{out}"
+        );
         let r = reason(rel);
         assert!(r.contains(why), "{rel}: {r}");
         assert!(r.contains(&format!("文件：{rel}")), "{r}");

@@ -145,14 +145,10 @@ pub fn exec(g: &Global, a: Args) -> anyhow::Result<ExitCode> {
             "  新增 {}　重复 {}　隔离 {}　失败 {}　已收过 {}",
             c.new, c.duplicate, c.quarantined, c.failed, c.skipped
         );
-        let quarantined: Vec<_> = store
-            .quarantined(10_000)?
-            .into_iter()
-            .filter(|f| f.run_id == Some(s.run_id))
-            .collect();
+        let quarantined = store.quarantined_in_run(s.run_id)?;
         if !quarantined.is_empty() {
             println!("  隔离的文件：");
-            for f in quarantined.iter().rev() {
+            for f in &quarantined {
                 println!(
                     "    {} — {}",
                     f.original_path,

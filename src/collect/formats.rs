@@ -341,7 +341,6 @@ fn strip_site_suffix(t: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::collect::draft::HeaderKey;
 
     #[test]
     fn toml_front_matter() {
@@ -415,6 +414,5 @@ mod tests {
             read(Path::new("a.txt"), &[0, 159, 146, 150]),
             Err(Reject::Binary(_))
         ));
-        let _ = HeaderKey::Unit;
     }
 }

@@ -184,7 +184,7 @@ impl InboxSource {
             return Ok(Taken::Skipped);
         }
         let (bytes, raw_hash) = if meta.len() > MAX_FILE_BYTES {
-            (None, hash_file(path).map_err(io)?)
+            (None, crate::text::sha256_file(path).map_err(io)?)
         } else {
             let b = fs::read(path).map_err(io)?;
             let h = crate::text::sha256_hex(&b);
@@ -212,7 +212,7 @@ impl InboxSource {
                 tracing::info!("完成上次中断的归档：{rel_str} → {}", rec.archived_path);
                 return Ok(Taken::Skipped);
             }
-            if hash_file(&archived).is_ok_and(|h| h == raw_hash) {
+            if crate::text::sha256_file(&archived).is_ok_and(|h| h == raw_hash) {
                 // Fully archived already. In move mode the original is still here because a
                 // run stopped after archiving, or the very same bytes were dropped in again
                 // under the same name: either way they are safely archived; let it go.
@@ -368,22 +368,6 @@ impl InboxSource {
         }
         Ok(())
     }
-}
-
-fn hash_file(path: &Path) -> std::io::Result<String> {
-    use sha2::Digest;
-    use std::io::Read;
-    let mut f = fs::File::open(path)?;
-    let mut h = sha2::Sha256::new();
-    let mut buf = vec![0u8; 1 << 16];
-    loop {
-        let n = f.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        h.update(&buf[..n]);
-    }
-    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
 
 fn archive_error(target: &Path, e: &std::io::Error) -> String {

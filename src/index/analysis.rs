@@ -112,24 +112,14 @@ pub struct Bigrams {
     pub prefix: bool,
 }
 
-/// jieba analysis. Both index and query use the default mode (`search = false`): the
-/// ranking field needs the same segmentation on both sides, and default mode is several times
-/// faster than search mode; recall does not depend on it (the bigram field gives that).
-pub fn words(jieba: &Jieba, text: &str, search: bool) -> Vec<Tok> {
-    let folded: String = text
-        .chars()
-        .map(fold_width)
-        .collect::<String>()
-        .to_lowercase();
-    let cut = if search {
-        jieba.cut_for_search(&folded, false)
-    } else {
-        jieba.cut(&folded, false)
-    };
-    let mut out = Vec::with_capacity(cut.len());
-    for (pos, t) in cut.into_iter().enumerate() {
-        if t.word.chars().any(|c| is_cjk(c) || is_word_char(c)) {
-            // Offsets refer to the folded text; they are only used for positions here.
+/// jieba analysis of a query: the same default-mode segmentation [`WordStream`] indexes
+/// (search mode would add sub-words, at several times the cost, for ranking only — recall
+/// comes from the bigram field).
+pub fn words(jieba: &Jieba, text: &str) -> Vec<Tok> {
+    let folded = fold_for_words(text);
+    let mut out = Vec::new();
+    for (pos, t) in jieba.cut(&folded, false).into_iter().enumerate() {
+        if is_word(t.word) {
             out.push(Tok {
                 text: t.word.to_string(),
                 from: t.byte_start,
@@ -139,6 +129,18 @@ pub fn words(jieba: &Jieba, text: &str, search: bool) -> Vec<Tok> {
         }
     }
     out
+}
+
+fn fold_for_words(text: &str) -> String {
+    text.chars()
+        .map(fold_width)
+        .collect::<String>()
+        .to_lowercase()
+}
+
+/// Segments worth indexing: anything but punctuation and spaces.
+fn is_word(w: &str) -> bool {
+    w.chars().any(|c| is_cjk(c) || is_word_char(c))
 }
 
 /// The tantivy tokenizer for the bigram fields.
@@ -243,7 +245,7 @@ impl TokenStream for WordStream {
     fn advance(&mut self) -> bool {
         for (a, b) in self.ranges.by_ref() {
             let w = &self.folded[a..b];
-            if w.chars().any(|c| is_cjk(c) || is_word_char(c)) {
+            if is_word(w) {
                 self.token.text.clear();
                 self.token.text.push_str(w);
                 self.token.offset_from = a;
@@ -265,11 +267,7 @@ impl TokenStream for WordStream {
 impl Tokenizer for JiebaTokenizer {
     type TokenStream<'a> = WordStream;
     fn token_stream<'a>(&'a mut self, text: &'a str) -> WordStream {
-        let folded: String = text
-            .chars()
-            .map(fold_width)
-            .collect::<String>()
-            .to_lowercase();
+        let folded = fold_for_words(text);
         let ranges: Vec<(usize, usize)> = self
             .0
             .cut(&folded, false)
@@ -361,7 +359,7 @@ mod tests {
         while stream.advance() {
             got.push(stream.token().text.clone());
         }
-        let reference: Vec<String> = words(&Jieba::new(), "人大常委会组成人员，ＡＢＣ", false)
+        let reference: Vec<String> = words(&Jieba::new(), "人大常委会组成人员，ＡＢＣ")
             .into_iter()
             .map(|t| t.text)
             .collect();

@@ -402,10 +402,6 @@ impl SearchIndex {
         }
         walk(&self.dir)
     }
-
-    pub fn dict(&self) -> &OfficeDict {
-        &self.dict
-    }
 }
 
 /// The date an item is filed under: published, else written, else submitted, else collected.

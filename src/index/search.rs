@@ -292,7 +292,7 @@ impl SearchIndex {
                     if let Some(q) = self.substring(fl.body_bg, &v) {
                         alts.push(q);
                     }
-                    for w in analysis::words(&self.jieba, &v, false) {
+                    for w in analysis::words(&self.jieba, &v) {
                         for (field, boost) in [(fl.title_zh, TITLE_BOOST), (fl.body_zh, 1.0)] {
                             let tq = TermQuery::new(
                                 Term::from_field_text(field, &w.text),

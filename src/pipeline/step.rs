@@ -51,8 +51,6 @@ pub struct StepCtx<'a> {
 pub enum StepError {
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error(transparent)]
-    Index(#[from] crate::index::IndexError),
 }
 
 pub trait Step: Sync {

@@ -448,17 +448,33 @@ impl Store {
         Ok(rows)
     }
 
+    /// Quarantined files, newest first.
     pub fn quarantined(&self, limit: usize) -> Result<Vec<FileRecord>> {
+        self.file_rows(
+            "WHERE outcome = 'quarantined' ORDER BY id DESC LIMIT ?1",
+            limit as i64,
+        )
+    }
+
+    /// Files quarantined by one run, oldest first.
+    pub fn quarantined_in_run(&self, run_id: i64) -> Result<Vec<FileRecord>> {
+        self.file_rows(
+            "WHERE outcome = 'quarantined' AND run_id = ?1 ORDER BY id",
+            run_id,
+        )
+    }
+
+    fn file_rows(&self, filter: &str, arg: i64) -> Result<Vec<FileRecord>> {
         let mut st = self
             .conn
-            .prepare(
+            .prepare_cached(&format!(
                 "SELECT id, source, raw_hash, original_path, archived_path, outcome, item_id,
                         reason, run_id, taken_at
-                 FROM files WHERE outcome = 'quarantined' ORDER BY id DESC LIMIT ?1",
-            )
+                 FROM files {filter}"
+            ))
             .map_err(|e| self.err(e))?;
         let rows = st
-            .query_map([limit as i64], file_row)
+            .query_map([arg], file_row)
             .map_err(|e| self.err(e))?
             .collect::<std::result::Result<Vec<_>, _>>()
             .map_err(|e| self.err(e))?;
