@@ -31,6 +31,37 @@ pub struct Config {
     /// The office's own publications.
     #[serde(default)]
     pub publications: Vec<PublicationDef>,
+    /// De-duplication across all sources.
+    #[serde(default)]
+    pub dedup: DedupSettings,
+}
+
+/// `[dedup]`: exact duplicates (same title and body) are always recognised; these settings
+/// govern near-duplicates (the same story with an edited title or light rewording).
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct DedupSettings {
+    /// Link near-duplicates to the first item instead of storing them again.
+    pub near_duplicates: bool,
+    /// Share of the shorter text's 4-character shingles found in the other text at or above
+    /// which two items are the same story (0.5–0.95; default 0.7).
+    pub near_threshold: f64,
+}
+
+impl Default for DedupSettings {
+    fn default() -> Self {
+        DedupSettings {
+            near_duplicates: true,
+            near_threshold: crate::store::neardup::DEFAULT_THRESHOLD,
+        }
+    }
+}
+
+impl DedupSettings {
+    /// The threshold the store applies; None when near-duplicate detection is off.
+    pub fn threshold(&self) -> Option<f64> {
+        self.near_duplicates.then_some(self.near_threshold)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
@@ -72,6 +103,16 @@ pub struct TimeZone(pub chrono_tz::Tz);
 impl Default for TimeZone {
     fn default() -> Self {
         TimeZone(chrono_tz::Asia::Shanghai)
+    }
+}
+
+impl TimeZone {
+    /// The zone's UTC offset now. Pages give local times without an offset; the office's
+    /// zone (Asia/Shanghai) has had no daylight saving since 1991, so today's offset is the
+    /// offset of every date a page shows.
+    pub fn offset_now(&self) -> chrono::FixedOffset {
+        use chrono::Offset;
+        chrono::TimeZone::offset_from_utc_datetime(&self.0, &chrono::Utc::now().naive_utc()).fix()
     }
 }
 
@@ -218,6 +259,15 @@ impl Config {
     }
 
     fn validate(&self, path: &Path, text: &str) -> Result<(), FileError> {
+        let t = self.dedup.near_threshold;
+        if !(0.5..=0.95).contains(&t) {
+            return Err(FileError::new(
+                path,
+                format!("near_threshold 应在 0.5 到 0.95 之间（现为 {t}）：太低会把不同的新闻当成重复，太高则认不出改写过的转载"),
+            )
+            .with_key("dedup.near_threshold")
+            .at_line(find_line(text, "near_threshold", false)));
+        }
         // Names and aliases must point to exactly one unit, or matching would be a guess.
         let mut seen: HashMap<String, &str> = HashMap::new();
         for (i, u) in self.units.iter().enumerate() {

@@ -70,6 +70,7 @@ impl Project {
     pub fn open_store(&self) -> Result<Store, ProjectError> {
         let mut store = Store::open(&self.db_path())?;
         store.sync_units(&self.config.units)?;
+        store.set_near_threshold(self.config.dedup.threshold());
         Ok(store)
     }
 

@@ -2,8 +2,10 @@
 //! project lookup and the exit-code policy (0 ok, 1 failure, 2 usage).
 
 mod check;
+mod extract;
 mod init;
 mod items;
+mod reextract;
 mod reindex;
 mod run;
 mod runs;
@@ -11,6 +13,7 @@ mod schedule;
 mod schema;
 mod search;
 mod serve;
+mod sources;
 mod status;
 
 use std::io::IsTerminal;
@@ -79,6 +82,12 @@ enum Command {
     Search(search::Args),
     /// 从数据库重建搜索索引
     Reindex(reindex::Args),
+    /// 查看一个网页或订阅源能抽取出什么（标题、时间、来源、作者、正文），用于调试抽取规则
+    Extract(extract::Args),
+    /// 列出各来源的健康状况（上次成功、新增数量、连续失败或空结果），标出异常来源
+    Sources(sources::Args),
+    /// 用来源当前的抽取规则重新处理已采集的网页（网站改版、规则修正后使用）
+    Reextract(reextract::Args),
     /// 修改稿件状态（记入审计日志）
     Status(status::Args),
     /// 检查配置和流水线文件，列出各流水线的下次运行时间
@@ -129,6 +138,9 @@ pub fn main() -> ExitCode {
         Command::Quarantine(a) => items::exec_quarantine(&g, a),
         Command::Search(a) => search::exec(&g, a),
         Command::Reindex(a) => reindex::exec(&g, a),
+        Command::Extract(a) => extract::exec(&g, a),
+        Command::Sources(a) => sources::exec(&g, a),
+        Command::Reextract(a) => reextract::exec(&g, a),
         Command::Status(a) => status::exec(&g, a),
         Command::Check(a) => check::exec(&g, a),
         Command::Schema(a) => schema::exec(&g, a),

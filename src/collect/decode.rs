@@ -13,9 +13,20 @@ pub enum DecodeError {
 
 /// Decodes `bytes`; `declared` is a charset label found in the document itself, if any.
 pub fn decode(bytes: &[u8], declared: Option<&str>) -> Result<String, DecodeError> {
+    decode_named(bytes, &[declared]).map(|(t, _)| t)
+}
+
+/// Decodes `bytes` and names the encoding used. `declared` are labels in order of trust
+/// (the HTTP header's, then the document's `<meta>`). A label is believed only when the
+/// bytes decode under it without errors: government sites often send GBK labelled UTF-8
+/// (or nothing), so valid UTF-8 wins, then a label that fits, then detection.
+pub fn decode_named(
+    bytes: &[u8],
+    declared: &[Option<&str>],
+) -> Result<(String, &'static str), DecodeError> {
     if let Some((enc, bom_len)) = Encoding::for_bom(bytes) {
         let (text, _) = enc.decode_without_bom_handling(&bytes[bom_len..]);
-        return check(text.into_owned());
+        return check(text.into_owned()).map(|t| (t, enc.name()));
     }
     let head = &bytes[..bytes.len().min(8192)];
     if head.contains(&0) {
@@ -23,23 +34,33 @@ pub fn decode(bytes: &[u8], declared: Option<&str>) -> Result<String, DecodeErro
         return Err(DecodeError::Binary);
     }
     if let Ok(s) = std::str::from_utf8(bytes) {
-        return check(s.to_string());
+        return check(s.to_string()).map(|t| (t, UTF_8.name()));
     }
-    if let Some(enc) = declared.and_then(|l| Encoding::for_label(l.trim().as_bytes()))
-        && enc != UTF_8
-        && enc != UTF_16LE
-        && enc != UTF_16BE
-    {
-        let (text, _, errors) = enc.decode(bytes);
-        if !errors {
-            return check(text.into_owned());
+    for label in declared.iter().flatten() {
+        if let Some(enc) = Encoding::for_label(label.trim().as_bytes())
+            && enc != UTF_8
+            && enc != UTF_16LE
+            && enc != UTF_16BE
+        {
+            let (text, _, errors) = enc.decode(bytes);
+            if !errors {
+                return check(text.into_owned()).map(|t| (t, enc.name()));
+            }
         }
     }
     let mut det = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
     det.feed(bytes, true);
     let enc = det.guess(Some(b"cn"), chardetng::Utf8Detection::Allow);
+    let name = enc.name();
+    // GB18030 is a superset of GBK: it decodes the rare characters GBK pages sometimes
+    // contain, with the same result for everything else. We still report what we detected.
+    let enc = if enc == encoding_rs::GBK {
+        encoding_rs::GB18030
+    } else {
+        enc
+    };
     let (text, _, _) = enc.decode(bytes);
-    check(text.into_owned())
+    check(text.into_owned()).map(|t| (t, name))
 }
 
 /// Rejects text where more than 2% of characters are control or replacement characters.

@@ -475,6 +475,7 @@ pub fn resolve(
         section,
         tags: d.tags,
         authors,
+        outlet: None,
     })
 }
 

@@ -270,6 +270,13 @@ impl InboxSource {
                                 tracing::info!("重复稿件：{rel_str} 与已有稿件 {id} 内容相同");
                                 Taken::Duplicate
                             }
+                            Stored::NearDuplicate { of, similarity } => {
+                                tracing::info!(
+                                    "近似重复：{rel_str} 与已有稿件 {of} 高度相似（{:.0}%）",
+                                    similarity * 100.0
+                                );
+                                Taken::Duplicate
+                            }
                         });
                     }
                     // The database refused the item (a value outside what the schema allows):

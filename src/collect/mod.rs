@@ -1,15 +1,21 @@
 //! Collect: sources bring items in. One seam, the [`Source`] trait; one source kind per
-//! submodule (`inbox` now; feeds and web pages plug in the same way).
+//! submodule: `inbox` (units' files), `web` (list pages with per-site rules, and feeds).
+//! Shared machinery: `fetch` (the only way out to the network), `decode` (bytes → text),
+//! `extract` (page → article), `feed` (RSS/Atom/JSON Feed).
 //!
 //! Invariant: a source writes to the store only through [`crate::store::Store::store_item`]
 //! and [`crate::store::Store::record_quarantine`], and touches an original file (move/copy)
 //! only after the row describing it is committed. Re-running a source is always safe.
 
-mod decode;
+pub mod decode;
 mod docx;
 mod draft;
+pub mod extract;
+pub mod feed;
+pub mod fetch;
 mod formats;
 mod inbox;
+pub mod web;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -18,6 +24,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 pub use draft::{AuthorSpec, AuthorsField, DateText, Genre, Reject, normalize_date};
 pub use formats::FrontMatter;
 pub use inbox::{ArchiveMode, InboxSource, InboxSourceDef};
+pub use web::{FeedSource, FeedSourceDef, WebSource, WebSourceDef};
 
 use crate::config::{Config, Registry};
 use crate::store::{Counts, Store};
@@ -75,6 +82,8 @@ pub struct SourceReport {
     pub counts: Counts,
     /// Chinese messages for files that failed (not quarantined: e.g. unreadable).
     pub errors: Vec<String>,
+    /// What a web or feed source recorded about this run (already stored).
+    pub run: Option<crate::store::SourceRun>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -85,6 +94,9 @@ pub enum SourceError {
         #[source]
         source: std::io::Error,
     },
+    /// The source's declaration cannot work (bad selector, bad URL).
+    #[error("{0}")]
+    Config(String),
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
 }

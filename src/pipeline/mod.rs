@@ -16,7 +16,8 @@ use serde::{Deserialize, Serialize};
 
 pub use step::{Step, StepCtx, StepKind};
 
-use crate::collect::{Cancel, InboxSourceDef, Progress};
+use crate::collect::fetch::FetchSettings;
+use crate::collect::{Cancel, FeedSourceDef, InboxSourceDef, Progress, WebSourceDef};
 use crate::diag::{self, FileError};
 use crate::project::Project;
 use crate::schedule::CronExpr;
@@ -47,6 +48,9 @@ pub struct PipelineDef {
     /// What the pipeline does, in order.
     #[serde(default = "default_steps")]
     pub steps: Vec<StepKind>,
+    /// Politeness and limits for the pipeline's web and feed sources.
+    #[serde(default)]
+    pub fetch: FetchSettings,
 }
 
 fn yes() -> bool {
@@ -74,6 +78,31 @@ pub enum SourceDef {
     /// A folder of submitted files.
     #[serde(rename = "inbox")]
     Inbox(InboxSourceDef),
+    /// List pages of a website and the articles they link to.
+    #[serde(rename = "web")]
+    Web(WebSourceDef),
+    /// An RSS, Atom or JSON feed.
+    #[serde(rename = "feed")]
+    Feed(FeedSourceDef),
+}
+
+impl SourceDef {
+    /// The name the source's items and ledger rows carry.
+    pub fn name(&self) -> String {
+        match self {
+            SourceDef::Inbox(d) => d.name.clone().unwrap_or_else(|| "inbox".into()),
+            SourceDef::Web(d) => d.name.clone(),
+            SourceDef::Feed(d) => d.name.clone(),
+        }
+    }
+
+    pub fn kind(&self) -> &'static str {
+        match self {
+            SourceDef::Inbox(_) => "inbox",
+            SourceDef::Web(_) => "web",
+            SourceDef::Feed(_) => "feed",
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -93,8 +122,28 @@ impl Pipeline {
         let def: PipelineDef = diag::from_toml(path, text, 1)?;
         let mut seen = std::collections::HashSet::new();
         for (i, s) in def.sources.iter().enumerate() {
-            let SourceDef::Inbox(d) = s;
-            let n = d.name.clone().unwrap_or_else(|| "inbox".into());
+            let n = s.name();
+            if n.trim().is_empty() {
+                return Err(FileError::new(path, "来源名称不能为空".to_string())
+                    .with_key(format!("sources[{i}].name")));
+            }
+            // Bad selectors are configuration errors: report them when the file is read.
+            let rules = match s {
+                SourceDef::Web(d) => Some(d.rules.compile().and_then(|_| {
+                    for (k, v) in [("links", &d.links), ("next", &d.next)] {
+                        if let Some(v) = v {
+                            scraper::Selector::parse(v)
+                                .map_err(|e| format!("{k} 的 CSS 选择器「{v}」无效：{e}"))?;
+                        }
+                    }
+                    Ok(())
+                })),
+                SourceDef::Feed(d) => Some(d.rules.compile().map(|_| ())),
+                SourceDef::Inbox(_) => None,
+            };
+            if let Some(Err(e)) = rules {
+                return Err(FileError::new(path, e).with_key(format!("sources[{i}]")));
+            }
             if !seen.insert(n.clone()) {
                 return Err(FileError::new(
                     path,
@@ -139,8 +188,7 @@ pub fn load_all(root: &Path) -> Result<Vec<Pipeline>, FileError> {
     let mut owners: std::collections::HashMap<String, &str> = std::collections::HashMap::new();
     for p in &pipelines {
         for s in &p.def.sources {
-            let SourceDef::Inbox(d) = s;
-            let n = d.name.clone().unwrap_or_else(|| "inbox".into());
+            let n = s.name();
             if let Some(other) = owners.insert(n.clone(), &p.name)
                 && other != p.name
             {

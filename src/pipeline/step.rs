@@ -5,7 +5,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{Pipeline, SourceDef};
-use crate::collect::{Cancel, CollectCtx, InboxSource, Progress, Source};
+use crate::collect::{Cancel, CollectCtx, FeedSource, InboxSource, Progress, Source, WebSource};
 use crate::project::Project;
 use crate::store::{Counts, Store, StoreError};
 
@@ -74,7 +74,14 @@ impl Step for Collect {
             if ctx.cancel.is_cancelled() {
                 break;
             }
-            let source: Box<dyn Source> = match def {
+            let fetch = &ctx.pipeline.def.fetch;
+            let built: Result<Box<dyn Source>, String> = match def {
+                SourceDef::Web(d) => {
+                    WebSource::new(d, fetch).map(|s| Box::new(s) as Box<dyn Source>)
+                }
+                SourceDef::Feed(d) => {
+                    FeedSource::new(d, fetch).map(|s| Box::new(s) as Box<dyn Source>)
+                }
                 SourceDef::Inbox(d) => {
                     let s = InboxSource::new(d, &ctx.project.root, &data_dir);
                     ctx.places
@@ -83,7 +90,17 @@ impl Step for Collect {
                         "隔离文件（附原因）".into(),
                         rel(ctx.project, s.quarantine_dir()),
                     ));
-                    Box::new(s)
+                    Ok(Box::new(s))
+                }
+            };
+            let source = match built {
+                Ok(s) => s,
+                Err(e) => {
+                    let msg = format!("来源「{}」配置有误：{e}", def.name());
+                    ctx.errors.push(msg.clone());
+                    ctx.source_failures += 1;
+                    record(ctx, def, false, None, vec![msg]);
+                    continue;
                 }
             };
             let mut cctx = CollectCtx {
@@ -100,17 +117,53 @@ impl Step for Collect {
                 Ok(report) => {
                     ctx.counts.add(&report.counts);
                     ctx.errors.extend(report.errors);
+                    match report.run {
+                        // Web and feed sources record their own run (with request counts).
+                        Some(run) => {
+                            if !run.ok {
+                                ctx.source_failures += 1;
+                            }
+                        }
+                        None => record(ctx, def, true, Some(&report.counts), Vec::new()),
+                    }
                 }
                 Err(crate::collect::SourceError::Store(e)) => return Err(e.into()),
                 Err(e) => {
                     tracing::error!("来源「{}」失败：{e}", source.name());
-                    ctx.errors
-                        .push(format!("来源「{}」失败：{e}", source.name()));
+                    let msg = format!("来源「{}」失败：{e}", source.name());
+                    ctx.errors.push(msg.clone());
                     ctx.source_failures += 1;
+                    record(ctx, def, false, None, vec![msg]);
                 }
             }
         }
         Ok(())
+    }
+}
+
+/// Records a source's part in the run, for `caibian sources`.
+fn record(
+    ctx: &StepCtx<'_>,
+    def: &SourceDef,
+    ok: bool,
+    counts: Option<&crate::store::Counts>,
+    problems: Vec<String>,
+) {
+    let c = counts.copied().unwrap_or_default();
+    let run = crate::store::SourceRun {
+        source: def.name(),
+        kind: def.kind().to_string(),
+        ok,
+        // An inbox has no links; count what it saw so an idle inbox is not "empty/broken".
+        links: c.new + c.duplicate + c.quarantined + c.failed + c.skipped,
+        new: c.new,
+        duplicate: c.duplicate,
+        failed: c.failed,
+        problems,
+        ..Default::default()
+    };
+    if let Err(e) = ctx.store.record_source_run(ctx.run_id, &run) {
+        tracing::warn!("无法记录来源运行情况：{e}");
     }
 }
 

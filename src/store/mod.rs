@@ -9,7 +9,11 @@
 //! - the database is written with `synchronous = FULL`, so a committed row survives a crash
 //!   before the file it describes is moved (collect moves files only after commit).
 
+pub mod neardup;
 mod schema;
+mod web;
+
+pub use web::{NewPage, PageOutcome, SourceHealth, SourceRun};
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -181,6 +185,8 @@ pub struct NewItem {
     pub section: Option<String>,
     pub tags: Vec<String>,
     pub authors: Vec<Author>,
+    /// 来源 as a news page names it.
+    pub outlet: Option<String>,
 }
 
 /// The file an item (or a quarantine record) came from.
@@ -192,12 +198,24 @@ pub struct NewFile {
     pub archived_path: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Stored {
     /// A new item with this id.
     New(String),
     /// Same content as this existing item; nothing new was stored.
     Duplicate(String),
+    /// The same story as this existing item of the same kind (edited title, light rewording,
+    /// another outlet's reprint); nothing new was stored.
+    NearDuplicate { of: String, similarity: f64 },
+}
+
+impl Stored {
+    /// The item the content now lives in.
+    pub fn item_id(&self) -> &str {
+        match self {
+            Stored::New(id) | Stored::Duplicate(id) | Stored::NearDuplicate { of: id, .. } => id,
+        }
+    }
 }
 
 /// A row of the ingest ledger.
@@ -274,6 +292,8 @@ pub struct AuditEntry {
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// Containment at or above which a new item is a near-duplicate; None: off.
+    near_threshold: Option<f64>,
 }
 
 impl Store {
@@ -336,10 +356,51 @@ impl Store {
             }
         }
         drop(lock);
-        Ok(Store {
+        let mut store = Store {
             conn,
             path: path.to_path_buf(),
-        })
+            near_threshold: Some(neardup::DEFAULT_THRESHOLD),
+        };
+        store.backfill_bands()?;
+        Ok(store)
+    }
+
+    /// Sets the near-duplicate threshold (containment, 0..1); None turns detection off.
+    pub fn set_near_threshold(&mut self, t: Option<f64>) {
+        self.near_threshold = t;
+    }
+
+    /// Gives items stored before near-duplicate detection existed their band keys.
+    fn backfill_bands(&mut self) -> Result<()> {
+        let path = self.path.clone();
+        let sq = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let todo: Vec<(String, String)> = {
+            let mut st = self
+                .conn
+                .prepare(
+                    "SELECT id, body FROM items i
+                     WHERE NOT EXISTS (SELECT 1 FROM item_bands b WHERE b.item_id = i.id)",
+                )
+                .map_err(sq)?;
+            st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                .map_err(sq)?
+                .collect::<rusqlite::Result<_>>()
+                .map_err(sq)?
+        };
+        if todo.is_empty() {
+            return Ok(());
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(sq)?;
+        for (id, body) in &todo {
+            insert_bands(&tx, id, &neardup::bands(&neardup::shingles(body))).map_err(sq)?;
+        }
+        tx.commit().map_err(sq)
     }
 
     pub fn path(&self) -> &Path {
@@ -501,50 +562,44 @@ impl Store {
         source: &str,
         run_id: Option<i64>,
     ) -> Result<Stored> {
-        let hash = crate::text::content_hash(&item.title, &item.body);
         let path = self.path.clone();
         let sq = |source| StoreError::Sqlite {
             path: path.clone(),
             source,
         };
+        let near = self.near_threshold;
         // IMMEDIATE: take the write lock up front. A deferred transaction that reads first
         // fails with SQLITE_BUSY_SNAPSHOT (not retried) if another process wrote meanwhile.
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(sq)?;
-        let existing: Option<String> = tx
-            .query_row(
-                "SELECT id FROM items WHERE content_hash = ?1",
-                [&hash],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(sq)?;
-        let outcome = match existing {
-            Some(id) => Stored::Duplicate(id),
-            None => {
-                let raw = file.map(|f| f.archived_path.as_str());
-                let id = insert_item(&tx, item, &hash, source, raw, run_id).map_err(sq)?;
-                Stored::New(id)
-            }
-        };
+        let raw = file.map(|f| f.archived_path.as_str());
+        let outcome = store_or_link(&tx, item, source, raw, run_id, near).map_err(sq)?;
         if let Some(f) = file {
-            let (kind, id) = match &outcome {
-                Stored::New(id) => ("stored", id),
-                Stored::Duplicate(id) => ("duplicate", id),
+            let (kind, reason) = match &outcome {
+                Stored::New(_) => ("stored", None),
+                Stored::Duplicate(_) => ("duplicate", None),
+                Stored::NearDuplicate { of, similarity } => (
+                    "duplicate",
+                    Some(format!(
+                        "与已收稿件 {of} 高度相似（相似度 {:.0}%），视为同一篇",
+                        similarity * 100.0
+                    )),
+                ),
             };
             tx.execute(
                 "INSERT INTO files(source, raw_hash, original_path, archived_path, outcome,
-                                   item_id, run_id, taken_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                                   item_id, reason, run_id, taken_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 params![
                     f.source,
                     f.raw_hash,
                     f.original_path,
                     f.archived_path,
                     kind,
-                    id,
+                    outcome.item_id(),
+                    reason,
                     run_id,
                     now()
                 ],
@@ -933,6 +988,90 @@ fn unit_id(tx: &Transaction<'_>, name: Option<&str>) -> rusqlite::Result<Option<
     }
 }
 
+/// The de-duplication rule shared by every source, inside the caller's transaction: the
+/// same content (hash of title and body) is a duplicate; else the same story (near-duplicate
+/// body, same kind) is linked to the first; else the item is stored with its band keys.
+pub(crate) fn store_or_link(
+    tx: &Transaction<'_>,
+    item: &NewItem,
+    source: &str,
+    raw_path: Option<&str>,
+    run_id: Option<i64>,
+    near: Option<f64>,
+) -> rusqlite::Result<Stored> {
+    let hash = crate::text::content_hash(&item.title, &item.body);
+    let existing: Option<String> = tx
+        .query_row(
+            "SELECT id FROM items WHERE content_hash = ?1",
+            [&hash],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if let Some(id) = existing {
+        return Ok(Stored::Duplicate(id));
+    }
+    let sh = neardup::shingles(&item.body);
+    let bands = neardup::bands(&sh);
+    if let Some(threshold) = near
+        && !bands.is_empty()
+        && let Some((of, similarity)) = nearest(tx, item, &sh, &bands, threshold)?
+    {
+        return Ok(Stored::NearDuplicate { of, similarity });
+    }
+    let id = insert_item(tx, item, &hash, source, raw_path, run_id)?;
+    insert_bands(tx, &id, &bands)?;
+    Ok(Stored::New(id))
+}
+
+/// The most similar stored item of the same kind at or above `threshold`.
+fn nearest(
+    tx: &Transaction<'_>,
+    item: &NewItem,
+    sh: &[u64],
+    bands: &[i64],
+    threshold: f64,
+) -> rusqlite::Result<Option<(String, f64)>> {
+    let kind = item.kind.unwrap_or(ItemKind::Submission).as_str();
+    let mut candidates: Vec<String> = Vec::new();
+    {
+        let mut st = tx.prepare_cached(
+            "SELECT b.item_id FROM item_bands b JOIN items i ON i.id = b.item_id
+             WHERE b.band = ?1 AND b.value = ?2 AND i.kind = ?3 LIMIT 50",
+        )?;
+        for (band, value) in bands.iter().enumerate() {
+            for id in st.query_map(params![band as i64, value, kind], |r| r.get::<_, String>(0))? {
+                let id = id?;
+                if !candidates.contains(&id) {
+                    candidates.push(id);
+                }
+            }
+        }
+    }
+    let mut best: Option<(String, f64)> = None;
+    let mut st = tx.prepare_cached("SELECT body FROM items WHERE id = ?1")?;
+    for id in candidates.into_iter().take(100) {
+        let body: String = st.query_row([&id], |r| r.get(0))?;
+        let c = neardup::containment(sh, &neardup::shingles(&body));
+        if c >= threshold && best.as_ref().is_none_or(|(_, b)| c > *b) {
+            best = Some((id, c));
+        }
+    }
+    Ok(best)
+}
+
+fn insert_bands(tx: &Transaction<'_>, id: &str, bands: &[i64]) -> rusqlite::Result<()> {
+    let mut st = tx.prepare_cached(
+        "INSERT OR IGNORE INTO item_bands(band, value, item_id) VALUES (?1, ?2, ?3)",
+    )?;
+    if bands.is_empty() {
+        st.execute(params![-1i64, 0i64, id])?;
+    }
+    for (band, value) in bands.iter().enumerate() {
+        st.execute(params![band as i64, value, id])?;
+    }
+    Ok(())
+}
+
 fn insert_item(
     tx: &Transaction<'_>,
     item: &NewItem,
@@ -961,8 +1100,9 @@ fn insert_item(
     tx.execute(
         "INSERT INTO items(id, kind, unit_id, title, body, summary, genre, written_at,
                            submitted_at, published_at, collected_at, source, url, section,
-                           content_hash, raw_path, run_id, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?11)",
+                           content_hash, raw_path, run_id, updated_at, outlet)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?11,
+                 ?18)",
         params![
             id,
             kind.as_str(),
@@ -980,7 +1120,8 @@ fn insert_item(
             item.section,
             hash,
             raw_path,
-            run_id
+            run_id,
+            item.outlet
         ],
     )?;
     for (pos, a) in item.authors.iter().enumerate() {

@@ -3,7 +3,7 @@
 use rusqlite_migration::{M, Migrations};
 
 pub fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(V1), M::up(V2)])
+    Migrations::new(vec![M::up(V1), M::up(V2), M::up(V3)])
 }
 
 const V1: &str = r#"
@@ -127,6 +127,74 @@ CREATE TRIGGER items_changed_update AFTER UPDATE ON items
 CREATE TRIGGER items_changed_delete AFTER DELETE ON items
     BEGIN INSERT INTO item_changes(item_id) VALUES (old.id); END;
 INSERT INTO item_changes(item_id) SELECT id FROM items;
+"#;
+
+/// Web collection: where news came from, the page ledger, HTTP validators, robots.txt
+/// bodies, per-source run records (source health), and near-duplicate band keys.
+const V3: &str = r#"
+ALTER TABLE items ADD COLUMN outlet TEXT;     -- 来源 as the page names it (news)
+
+-- MinHash LSH band keys of an item's body (see store/neardup.rs). Band -1 marks an item
+-- whose text is too short to have a signature, so backfilling knows it was considered.
+CREATE TABLE item_bands (
+    band    INTEGER NOT NULL,
+    value   INTEGER NOT NULL,
+    item_id TEXT NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+    PRIMARY KEY (band, value, item_id)
+) WITHOUT ROWID;
+CREATE INDEX item_bands_item ON item_bands(item_id);
+
+-- One row per article URL a web or feed source has dealt with: a URL here is never fetched
+-- again by that source. Failed fetches get no row (they are retried next run).
+CREATE TABLE pages (
+    id         INTEGER PRIMARY KEY,
+    source     TEXT NOT NULL,
+    url        TEXT NOT NULL,                 -- canonical
+    outcome    TEXT NOT NULL CHECK (outcome IN ('stored', 'duplicate', 'filtered')),
+    match      TEXT CHECK (match IN ('url', 'exact', 'near')),   -- for duplicates
+    item_id    TEXT REFERENCES items(id),     -- the item stored, or the one duplicated
+    similarity REAL,
+    title      TEXT,
+    reason     TEXT,                          -- Chinese, for filtered pages and duplicates
+    raw_path   TEXT,                          -- the page as fetched, relative to the project
+    run_id     INTEGER REFERENCES pipeline_runs(id),
+    fetched_at TEXT NOT NULL,
+    UNIQUE (source, url)
+);
+CREATE INDEX pages_url ON pages(url);
+CREATE INDEX pages_item ON pages(item_id);
+
+CREATE TABLE http_cache (
+    url           TEXT PRIMARY KEY,
+    etag          TEXT,
+    last_modified TEXT,
+    body_hash     TEXT,
+    checked_at    TEXT NOT NULL
+);
+
+CREATE TABLE robots (
+    origin     TEXT PRIMARY KEY,
+    body       TEXT NOT NULL,
+    fetched_at TEXT NOT NULL
+);
+
+CREATE TABLE source_runs (
+    run_id       INTEGER NOT NULL REFERENCES pipeline_runs(id),
+    source       TEXT NOT NULL,
+    kind         TEXT NOT NULL,
+    ok           INTEGER NOT NULL,            -- 0: the source failed as a whole
+    requests     INTEGER NOT NULL DEFAULT 0,
+    not_modified INTEGER NOT NULL DEFAULT 0,
+    links        INTEGER NOT NULL DEFAULT 0,  -- article links / entries seen
+    new          INTEGER NOT NULL DEFAULT 0,
+    duplicate    INTEGER NOT NULL DEFAULT 0,
+    filtered     INTEGER NOT NULL DEFAULT 0,
+    failed       INTEGER NOT NULL DEFAULT 0,
+    problems     TEXT NOT NULL DEFAULT '[]',  -- JSON array of Chinese messages
+    at           TEXT NOT NULL,
+    PRIMARY KEY (run_id, source)
+);
+CREATE INDEX source_runs_source ON source_runs(source, run_id);
 "#;
 
 #[cfg(test)]

@@ -1,0 +1,952 @@
+//! Web and feed sources: list pages with per-site rules, and RSS/Atom/JSON feeds. Both end
+//! in the same place: an article URL, fetched politely, decoded, extracted, filtered by
+//! keywords, de-duplicated in the store, and recorded in the page ledger.
+//!
+//! Incremental by construction: a list page or feed is fetched conditionally; an article URL
+//! already in the ledger is never fetched again; pagination stops at the first list page
+//! with nothing new. A list page's validators are saved only after every new article on it
+//! was dealt with, so a crash or a failed fetch means the next run looks again.
+//!
+//! The fetching is async (many pages in flight, per-host limits in the fetcher); the store is
+//! written from the calling thread, one page at a time, so memory stays bounded by the
+//! number of requests in flight, not by the size of the site.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::FixedOffset;
+use reqwest::Url;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::extract::{self, Article, CompiledRules, Rules};
+use super::fetch::{FetchError, FetchSettings, Fetched, Fetcher, Page};
+use super::{CollectCtx, Source, SourceError, SourceReport, decode, feed};
+use crate::store::{Author, ItemKind, NewItem, NewPage, PageOutcome, SourceRun};
+
+/// `[[sources]] type = "web"`: list pages and the articles they link to.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WebSourceDef {
+    /// Name of this source, recorded on its items; unique in the project.
+    pub name: String,
+    /// List pages to start from: http(s) URLs, file:// URLs, or paths relative to the
+    /// project root.
+    pub start: Vec<String>,
+    /// CSS selector for article links on a list page, e.g. "ul.news-list a". Absent: links
+    /// whose text looks like a headline on the same site.
+    #[serde(default)]
+    pub links: Option<String>,
+    /// CSS selector for the next-page link, e.g. "a.next".
+    #[serde(default)]
+    pub next: Option<String>,
+    /// List pages followed per start page (default 3).
+    #[serde(default = "default_max_pages")]
+    pub max_pages: usize,
+    /// New articles fetched per run (default 200).
+    #[serde(default = "default_max_articles")]
+    pub max_articles: usize,
+    /// Selectors for the article pages; what they do not give comes from the generic
+    /// extractor.
+    #[serde(default)]
+    pub rules: Rules,
+    #[serde(flatten)]
+    pub common: Common,
+}
+
+/// `[[sources]] type = "feed"`: an RSS, Atom or JSON feed.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FeedSourceDef {
+    pub name: String,
+    /// The feed: http(s) URL, file:// URL, or a path relative to the project root.
+    pub url: String,
+    /// When to fetch an entry's page: "auto" (default) when the feed carries only a summary,
+    /// "always", or "never".
+    #[serde(default)]
+    pub full_text: FullText,
+    /// Selectors for the entries' pages (as for web sources).
+    #[serde(default)]
+    pub rules: Rules,
+    /// New entries taken per run (default 200).
+    #[serde(default = "default_max_articles")]
+    pub max_articles: usize,
+    #[serde(flatten)]
+    pub common: Common,
+}
+
+/// Settings shared by web and feed sources.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+pub struct Common {
+    /// Keep an article only if its title or body contains one of these words.
+    #[serde(default)]
+    pub include: Vec<String>,
+    /// Drop an article whose title contains one of these words (titles only: a body may
+    /// mention a word in passing).
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    /// 来源 to record when a page names none (e.g. "江北人大网").
+    #[serde(default)]
+    pub outlet: Option<String>,
+    /// Overrides `[fetch] delay_seconds` for this source.
+    #[serde(default)]
+    pub delay_seconds: Option<f64>,
+    /// Overrides `[fetch] per_host_concurrency` for this source.
+    #[serde(default)]
+    pub concurrency: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum FullText {
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+fn default_max_pages() -> usize {
+    3
+}
+fn default_max_articles() -> usize {
+    200
+}
+
+/// Entries carrying at least this much text are taken from the feed without a page fetch.
+const FULL_CONTENT_CHARS: usize = 200;
+/// Requests in flight per source (the fetcher's per-host limit applies within this).
+const IN_FLIGHT: usize = 16;
+
+// ---- canonical URLs ----
+
+const TRACKING: &[&str] = &[
+    "spm",
+    "from",
+    "isappinstalled",
+    "scene",
+    "clicktime",
+    "enterid",
+    "share_token",
+    "sharer_shareid",
+    "sharer_sharetime",
+    "wfr",
+    "ref",
+    "_wv",
+    "timestamp",
+    "t",
+    "chksm",
+    "mpshare",
+    "srcid",
+    "sessionid",
+    "fromsource",
+    "share_from",
+];
+
+/// The URL an article is known by: no fragment, no tracking parameters (utm_*, spm, from…),
+/// remaining parameters sorted, no default port, and a trailing index/default page removed.
+pub fn canonical_url(url: &Url) -> String {
+    let mut u = url.clone();
+    u.set_fragment(None);
+    let mut pairs: Vec<(String, String)> = u
+        .query_pairs()
+        .filter(|(k, _)| {
+            let k = k.to_ascii_lowercase();
+            !k.starts_with("utm_") && !TRACKING.contains(&k.as_str())
+        })
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    pairs.sort();
+    if pairs.is_empty() {
+        u.set_query(None);
+    } else {
+        u.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    let path = u.path().to_string();
+    for idx in [
+        "index.html",
+        "index.htm",
+        "index.shtml",
+        "index.php",
+        "default.html",
+        "default.htm",
+        "default.aspx",
+    ] {
+        if let Some(stripped) = path.strip_suffix(idx)
+            && stripped.ends_with('/')
+        {
+            u.set_path(stripped);
+            break;
+        }
+    }
+    u.to_string()
+}
+
+// ---- documents ----
+
+/// A fetched document, decoded and understood.
+pub enum Document {
+    Article {
+        article: Article,
+        charset: &'static str,
+    },
+    Feed(feed::ParsedFeed),
+}
+
+/// Decodes and extracts a fetched page (or parses it as a feed).
+pub fn read_document(
+    page: &Page,
+    rules: Option<&CompiledRules>,
+    offset: FixedOffset,
+) -> Result<Document, String> {
+    if feed::looks_like_feed(&page.bytes, page.content_type.as_deref()) {
+        return feed::parse(&page.bytes, page.header_charset.as_deref(), &page.url)
+            .map(Document::Feed);
+    }
+    let meta = decode::html_charset(&page.bytes);
+    let (text, charset) = decode::decode_named(
+        &page.bytes,
+        &[page.header_charset.as_deref(), meta.as_deref()],
+    )
+    .map_err(|e| e.to_string())?;
+    Ok(Document::Article {
+        article: extract::extract(&text, &page.url, rules, offset),
+        charset,
+    })
+}
+
+/// Decodes and extracts a page read back from the raw archive.
+pub fn reread(
+    bytes: &[u8],
+    url: &Url,
+    rules: Option<&CompiledRules>,
+    offset: FixedOffset,
+) -> Option<Article> {
+    let meta = decode::html_charset(bytes);
+    let (text, _) = decode::decode_named(bytes, &[meta.as_deref()]).ok()?;
+    Some(extract::extract(&text, url, rules, offset))
+}
+
+/// The NewItem for an extracted article.
+pub fn article_item(a: &Article, url: &str, default_outlet: Option<&str>) -> NewItem {
+    let names: Vec<&str> = a
+        .author
+        .as_deref()
+        .map(|s| s.split('、').filter(|n| !n.is_empty()).collect())
+        .unwrap_or_default();
+    let share = if names.is_empty() {
+        1.0
+    } else {
+        1.0 / names.len() as f64
+    };
+    NewItem {
+        kind: Some(ItemKind::News),
+        title: a.title.clone(),
+        body: a.body.clone(),
+        published_at: a.published.map(|t| t.to_rfc3339()),
+        url: Some(url.to_string()),
+        authors: names
+            .into_iter()
+            .map(|n| Author {
+                name: n.to_string(),
+                unit: None,
+                share,
+            })
+            .collect(),
+        outlet: a
+            .source
+            .clone()
+            .or_else(|| default_outlet.map(str::to_string)),
+        ..NewItem::default()
+    }
+}
+
+// ---- the sources ----
+
+pub struct WebSource {
+    def: WebSourceDef,
+    rules: CompiledRules,
+    settings: FetchSettings,
+}
+
+pub struct FeedSource {
+    def: FeedSourceDef,
+    rules: CompiledRules,
+    settings: FetchSettings,
+}
+
+impl WebSource {
+    pub fn new(def: &WebSourceDef, fetch: &FetchSettings) -> Result<WebSource, String> {
+        Ok(WebSource {
+            rules: def.rules.compile()?,
+            settings: overrides(fetch, &def.common),
+            def: def.clone(),
+        })
+    }
+}
+
+impl FeedSource {
+    pub fn new(def: &FeedSourceDef, fetch: &FetchSettings) -> Result<FeedSource, String> {
+        Ok(FeedSource {
+            rules: def.rules.compile()?,
+            settings: overrides(fetch, &def.common),
+            def: def.clone(),
+        })
+    }
+}
+
+fn overrides(fetch: &FetchSettings, c: &Common) -> FetchSettings {
+    let mut s = fetch.clone();
+    if let Some(d) = c.delay_seconds {
+        s.delay_seconds = d;
+    }
+    if let Some(n) = c.concurrency {
+        s.per_host_concurrency = n;
+    }
+    s
+}
+
+impl Source for WebSource {
+    fn name(&self) -> &str {
+        &self.def.name
+    }
+
+    fn collect(&self, ctx: &mut CollectCtx<'_>) -> Result<SourceReport, SourceError> {
+        let mut h = Harvest::new(
+            ctx,
+            &self.def.name,
+            "web",
+            &self.settings,
+            &self.def.common,
+            &self.rules,
+        )?;
+        let mut budget = self.def.max_articles;
+        let links_sel = parse_sel(self.def.links.as_deref(), "links")?;
+        let next_sel = parse_sel(self.def.next.as_deref(), "next")?;
+        let mut seen: HashSet<String> = HashSet::new();
+        for start in &self.def.start {
+            let mut url = Some(
+                super::fetch::resolve_location(start, h.ctx.project_root)
+                    .map_err(|e| SourceError::Config(format!("start「{start}」：{e}")))?,
+            );
+            let mut pages = 0;
+            while let Some(list_url) = url.take() {
+                if pages >= self.def.max_pages.max(1) || h.ctx.cancel.is_cancelled() || budget == 0
+                {
+                    break;
+                }
+                pages += 1;
+                let key = canonical_url(&list_url);
+                let Some(page) = h.fetch_list(&list_url, &key) else {
+                    break;
+                };
+                let (text, _) = match decode::decode_named(
+                    &page.bytes,
+                    &[
+                        page.header_charset.as_deref(),
+                        decode::html_charset(&page.bytes).as_deref(),
+                    ],
+                ) {
+                    Ok(t) => t,
+                    Err(e) => {
+                        h.problem(format!("列表页 {list_url}：{e}"));
+                        break;
+                    }
+                };
+                let (links, next) =
+                    list_links(&text, &page.url, links_sel.as_ref(), next_sel.as_ref());
+                h.run.links += links.len() as u64;
+                if links.is_empty() {
+                    h.problem(match &self.def.links {
+                        Some(sel) => format!("列表页 {list_url}：选择器 links「{sel}」没有匹配到任何文章链接（网站可能改版）"),
+                        None => format!("列表页 {list_url}：没有找到文章链接"),
+                    });
+                }
+                let mut fresh = Vec::new();
+                for l in links {
+                    let c = canonical_url(&l);
+                    if seen.insert(c.clone()) && !h.ctx.store.page_known(&self.def.name, &c)? {
+                        fresh.push(l);
+                    }
+                }
+                let nothing_new = fresh.is_empty();
+                fresh.truncate(budget);
+                budget -= fresh.len();
+                let failed_before = h.run.failed;
+                let jobs = fresh.into_iter().map(|u| (u, None)).collect();
+                h.fetch_articles(jobs)?;
+                if h.run.failed == failed_before && !h.ctx.cancel.is_cancelled() {
+                    h.ctx.store.save_validators(&key, &page.validators)?;
+                }
+                // Everything on this page was known: older pages are too.
+                if !nothing_new {
+                    url = next;
+                }
+            }
+        }
+        Ok(h.finish())
+    }
+}
+
+impl Source for FeedSource {
+    fn name(&self) -> &str {
+        &self.def.name
+    }
+
+    fn collect(&self, ctx: &mut CollectCtx<'_>) -> Result<SourceReport, SourceError> {
+        let mut h = Harvest::new(
+            ctx,
+            &self.def.name,
+            "feed",
+            &self.settings,
+            &self.def.common,
+            &self.rules,
+        )?;
+        let url = super::fetch::resolve_location(&self.def.url, h.ctx.project_root)
+            .map_err(|e| SourceError::Config(format!("url「{}」：{e}", self.def.url)))?;
+        let key = canonical_url(&url);
+        let Some(page) = h.fetch_list(&url, &key) else {
+            return Ok(h.finish());
+        };
+        let parsed = match feed::parse(&page.bytes, page.header_charset.as_deref(), &page.url) {
+            Ok(f) => f,
+            Err(e) => {
+                h.failed_source(format!("订阅源 {url}：{e}"));
+                return Ok(h.finish());
+            }
+        };
+        h.run.links += parsed.entries.len() as u64;
+        if parsed.entries.is_empty() {
+            h.problem(format!("订阅源 {url} 没有任何条目"));
+        }
+        let mut jobs = Vec::new();
+        let mut seen = HashSet::new();
+        for e in parsed.entries {
+            let Some(link) = e.link.clone() else {
+                h.problem(format!("订阅源 {url}：条目「{}」没有链接，已跳过", e.title));
+                continue;
+            };
+            let c = canonical_url(&link);
+            if !seen.insert(c.clone()) || h.ctx.store.page_known(&self.def.name, &c)? {
+                continue;
+            }
+            if jobs.len() >= self.def.max_articles {
+                break;
+            }
+            let content_chars = e
+                .content_html
+                .as_deref()
+                .map(|c| {
+                    feed::html_to_text(c)
+                        .chars()
+                        .filter(|c| !c.is_whitespace())
+                        .count()
+                })
+                .unwrap_or(0);
+            let use_content = match self.def.full_text {
+                FullText::Never => true,
+                FullText::Always => false,
+                FullText::Auto => content_chars >= FULL_CONTENT_CHARS,
+            };
+            if use_content {
+                let a = entry_article(&e, &link, h.offset);
+                h.take_article(&link, a, None)?;
+            } else {
+                jobs.push((link, Some(e)));
+            }
+        }
+        let failed_before = h.run.failed;
+        h.fetch_articles(jobs)?;
+        if h.run.failed == failed_before && !h.ctx.cancel.is_cancelled() {
+            h.ctx.store.save_validators(&key, &page.validators)?;
+        }
+        Ok(h.finish())
+    }
+}
+
+fn parse_sel(s: Option<&str>, field: &str) -> Result<Option<scraper::Selector>, SourceError> {
+    s.map(|s| {
+        scraper::Selector::parse(s)
+            .map_err(|e| SourceError::Config(format!("{field} 的 CSS 选择器「{s}」无效：{e}")))
+    })
+    .transpose()
+}
+
+/// An article made from a feed entry's own content.
+fn entry_article(e: &feed::FeedEntry, link: &Url, offset: FixedOffset) -> Article {
+    let html = e.content_html.clone().unwrap_or_else(|| {
+        e.summary
+            .clone()
+            .map(|s| format!("<p>{}</p>", html_escape(&s)))
+            .unwrap_or_default()
+    });
+    let wrapped = format!("<html><body><div class=\"content\">{html}</div></body></html>");
+    let rules = Rules {
+        body: Some("div.content".into()),
+        ..Rules::default()
+    }
+    .compile()
+    .unwrap_or_default();
+    let mut a = extract::extract(&wrapped, link, Some(&rules), offset);
+    a.title = e.title.clone();
+    a.published = e.published.or(a.published);
+    if !e.authors.is_empty() {
+        a.author = Some(e.authors.join("、"));
+    }
+    a
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// Article links (and the next-page link) of a list page.
+fn list_links(
+    html: &str,
+    base: &Url,
+    links: Option<&scraper::Selector>,
+    next: Option<&scraper::Selector>,
+) -> (Vec<Url>, Option<Url>) {
+    let doc = scraper::Html::parse_document(html);
+    let href = |e: scraper::ElementRef<'_>| -> Option<Url> {
+        let h = e.value().attr("href")?.trim();
+        if h.is_empty() || h.starts_with('#') || h.starts_with("javascript:") {
+            return None;
+        }
+        let u = base.join(h).ok()?;
+        matches!(u.scheme(), "http" | "https" | "file").then_some(u)
+    };
+    let mut out = Vec::new();
+    match links {
+        Some(sel) => {
+            for e in doc.select(sel) {
+                // The selector may point at the <a> or at its container.
+                let a = if e.value().name() == "a" {
+                    Some(e)
+                } else {
+                    scraper::Selector::parse("a[href]")
+                        .ok()
+                        .and_then(|s| e.select(&s).next())
+                };
+                if let Some(u) = a.and_then(href) {
+                    out.push(u);
+                }
+            }
+        }
+        None => {
+            // Headline-like links on the same site, outside navigation and footers.
+            if let Ok(sel) = scraper::Selector::parse("a[href]") {
+                for e in doc.select(&sel) {
+                    let text: String = e.text().collect();
+                    let n = text.chars().filter(|c| !c.is_whitespace()).count();
+                    let in_nav = e
+                        .ancestors()
+                        .filter_map(scraper::ElementRef::wrap)
+                        .any(|a| {
+                            matches!(a.value().name(), "nav" | "header" | "footer")
+                                || a.value().attr("class").is_some_and(|c| {
+                                    let c = c.to_ascii_lowercase();
+                                    c.contains("nav")
+                                        || c.contains("menu")
+                                        || c.contains("footer")
+                                        || c.contains("page")
+                                })
+                        });
+                    if n >= 8
+                        && !in_nav
+                        && let Some(u) = href(e)
+                        && u.host_str() == base.host_str()
+                    {
+                        out.push(u);
+                    }
+                }
+            }
+        }
+    }
+    let next = next
+        .and_then(|sel| doc.select(sel).find_map(href))
+        .or_else(|| {
+            // Without a rule: a link whose text says 下一页.
+            scraper::Selector::parse("a[href]").ok().and_then(|sel| {
+                doc.select(&sel).find_map(|e| {
+                    let t: String = e.text().collect();
+                    (t.trim() == "下一页"
+                        || t.trim() == "下页"
+                        || t.trim() == "›"
+                        || t.trim() == "下一页>")
+                        .then(|| href(e))
+                        .flatten()
+                })
+            })
+        });
+    (out, next.filter(|n| n != base))
+}
+
+// ---- the shared machinery ----
+
+struct Harvest<'c, 'a> {
+    ctx: &'c mut CollectCtx<'a>,
+    name: String,
+    common: Common,
+    rules: CompiledRules,
+    fetcher: Arc<Fetcher>,
+    rt: tokio::runtime::Runtime,
+    offset: FixedOffset,
+    raw_dir: PathBuf,
+    run: SourceRun,
+    report: SourceReport,
+    selector_misses: std::collections::BTreeMap<String, u64>,
+}
+
+impl<'c, 'a> Harvest<'c, 'a> {
+    fn new(
+        ctx: &'c mut CollectCtx<'a>,
+        name: &str,
+        kind: &str,
+        settings: &FetchSettings,
+        common: &Common,
+        rules: &CompiledRules,
+    ) -> Result<Self, SourceError> {
+        let fetcher =
+            Fetcher::new(settings.clone()).map_err(|e| SourceError::Config(e.to_string()))?;
+        for (origin, body) in ctx.store.fresh_robots(24)? {
+            fetcher.remember_robots(&origin, &body);
+        }
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .map_err(|e| SourceError::Config(format!("无法启动网络运行时：{e}")))?;
+        let offset = ctx.config.project.timezone.offset_now();
+        let raw_dir = ctx.data_dir.join("raw").join(name);
+        Ok(Harvest {
+            name: name.to_string(),
+            common: common.clone(),
+            rules: rules.clone(),
+            fetcher: Arc::new(fetcher),
+            rt,
+            offset,
+            raw_dir,
+            run: SourceRun {
+                source: name.to_string(),
+                kind: kind.to_string(),
+                ok: true,
+                ..SourceRun::default()
+            },
+            report: SourceReport::default(),
+            selector_misses: Default::default(),
+            ctx,
+        })
+    }
+
+    fn problem(&mut self, msg: String) {
+        tracing::warn!("来源「{}」：{msg}", self.name);
+        self.run.problems.push(msg);
+    }
+
+    fn failed_source(&mut self, msg: String) {
+        self.run.ok = false;
+        self.report
+            .errors
+            .push(format!("来源「{}」：{msg}", self.name));
+        self.problem(msg);
+    }
+
+    /// Fetches a list page or feed conditionally. None: not modified, or failed (recorded).
+    fn fetch_list(&mut self, url: &Url, key: &str) -> Option<Page> {
+        let validators = match self.ctx.store.validators(key) {
+            Ok(v) => v,
+            Err(e) => {
+                self.failed_source(e.to_string());
+                return None;
+            }
+        };
+        let f = self.fetcher.clone();
+        match self.rt.block_on(f.get(url, validators.as_ref())) {
+            Ok(Fetched::Page(p)) => Some(p),
+            Ok(Fetched::NotModified(_)) => {
+                tracing::info!("来源「{}」：{url} 没有变化", self.name);
+                None
+            }
+            Err(e) => {
+                self.report.counts.failed += 1;
+                self.failed_source(e.to_string());
+                None
+            }
+        }
+    }
+
+    /// Fetches article pages concurrently and takes each in as it arrives.
+    fn fetch_articles(
+        &mut self,
+        jobs: Vec<(Url, Option<feed::FeedEntry>)>,
+    ) -> Result<(), SourceError> {
+        if jobs.is_empty() {
+            return Ok(());
+        }
+        self.ctx.progress.start(&self.name, jobs.len() as u64);
+        let (tx, mut rx) = tokio::sync::mpsc::channel(8);
+        let in_flight = Arc::new(tokio::sync::Semaphore::new(IN_FLIGHT));
+        let mut handles = Vec::with_capacity(jobs.len());
+        for (url, entry) in jobs {
+            let f = self.fetcher.clone();
+            let tx = tx.clone();
+            let sem = in_flight.clone();
+            handles.push(self.rt.spawn(async move {
+                let Ok(_permit) = sem.acquire_owned().await else {
+                    return;
+                };
+                let r = f.get(&url, None).await;
+                let _ = tx.send((url, entry, r)).await;
+            }));
+        }
+        drop(tx);
+        let mut done = 0;
+        while let Some((url, entry, r)) = rx.blocking_recv() {
+            done += 1;
+            self.ctx.progress.advance(done);
+            if self.ctx.cancel.is_cancelled() {
+                break;
+            }
+            match r {
+                Ok(Fetched::Page(page)) => self.take_page(&url, page, entry)?,
+                Ok(Fetched::NotModified(_)) => {}
+                Err(e) => {
+                    self.report.counts.failed += 1;
+                    self.run.failed += 1;
+                    let msg = e.to_string();
+                    if matches!(e, FetchError::Robots { .. }) {
+                        tracing::info!("{msg}");
+                        self.run.failed -= 1;
+                        self.report.counts.failed -= 1;
+                        self.report.counts.skipped += 1;
+                    } else {
+                        self.report.errors.push(msg.clone());
+                        self.problem(msg);
+                    }
+                }
+            }
+        }
+        for h in handles {
+            h.abort();
+        }
+        self.ctx.progress.finish();
+        Ok(())
+    }
+
+    fn take_page(
+        &mut self,
+        url: &Url,
+        page: Page,
+        entry: Option<feed::FeedEntry>,
+    ) -> Result<(), SourceError> {
+        let doc = read_document(&page, Some(&self.rules), self.offset);
+        let mut article = match doc {
+            Ok(Document::Article { article, .. }) => article,
+            Ok(Document::Feed(_)) => {
+                self.fail_page(format!("{url}：是订阅源而不是文章页"));
+                return Ok(());
+            }
+            Err(e) => {
+                self.fail_page(format!("{url}：{e}"));
+                return Ok(());
+            }
+        };
+        for m in &article.misses {
+            *self.selector_misses.entry(m.clone()).or_default() += 1;
+        }
+        if let Some(e) = &entry {
+            // The feed's own title and date are authoritative when the page is unclear.
+            if article.title.is_empty() && !e.title.is_empty() {
+                article.title = e.title.clone();
+            }
+            if article.published.is_none() {
+                article.published = e.published;
+            }
+            if article.author.is_none() && !e.authors.is_empty() {
+                article.author = Some(e.authors.join("、"));
+            }
+        }
+        // Save the page as fetched, content-addressed (re-saving is harmless), so rules can
+        // be re-run over it later (`caibian reextract`).
+        let raw_path = self.save_raw(&page.bytes);
+        self.take_article(&page.url, article, raw_path)
+    }
+
+    fn fail_page(&mut self, msg: String) {
+        self.report.counts.failed += 1;
+        self.run.failed += 1;
+        self.report.errors.push(msg.clone());
+        self.problem(msg);
+    }
+
+    fn save_raw(&mut self, bytes: &[u8]) -> Option<String> {
+        let hash = crate::text::sha256_hex(bytes);
+        let path = self
+            .raw_dir
+            .join(&hash[..2])
+            .join(format!("{}.html", &hash[..32]));
+        if !path.exists() {
+            let res =
+                std::fs::create_dir_all(path.parent().unwrap_or(Path::new("."))).and_then(|()| {
+                    let tmp = path.with_extension("tmp");
+                    std::fs::write(&tmp, bytes)?;
+                    std::fs::rename(&tmp, &path)
+                });
+            if let Err(e) = res {
+                self.problem(format!("无法保存网页原件 {}：{e}", path.display()));
+                return None;
+            }
+        }
+        Some(
+            path.strip_prefix(self.ctx.project_root)
+                .unwrap_or(&path)
+                .display()
+                .to_string(),
+        )
+    }
+
+    fn take_article(
+        &mut self,
+        url: &Url,
+        a: Article,
+        raw_path: Option<String>,
+    ) -> Result<(), SourceError> {
+        let canon = canonical_url(url);
+        let title_n = a.title.chars().filter(|c| !c.is_whitespace()).count();
+        let body_n = a.body.chars().filter(|c| !c.is_whitespace()).count();
+        let reason = if title_n == 0 {
+            Some("未能抽取到标题".to_string())
+        } else if body_n < 20 {
+            Some("未能抽取到正文（可能不是文章页，或需要配置 rules.body）".to_string())
+        } else if !self.common.include.is_empty()
+            && !self
+                .common
+                .include
+                .iter()
+                .any(|k| a.title.contains(k.as_str()) || a.body.contains(k.as_str()))
+        {
+            Some(format!(
+                "不含关键词（include：{}）",
+                self.common.include.join("、")
+            ))
+        } else {
+            self.common
+                .exclude
+                .iter()
+                .find(|k| a.title.contains(k.as_str()))
+                .map(|k| format!("标题含排除词「{k}」"))
+        };
+        if let Some(reason) = reason {
+            tracing::info!("来源「{}」：跳过 {canon}：{reason}", self.name);
+            self.ctx.store.record_filtered_page(
+                &self.name,
+                &canon,
+                &a.title,
+                &reason,
+                self.ctx.run_id,
+            )?;
+            self.run.filtered += 1;
+            self.report.counts.skipped += 1;
+            return Ok(());
+        }
+        let item = article_item(&a, &canon, self.common.outlet.as_deref());
+        let page = NewPage {
+            source: self.name.clone(),
+            url: canon.clone(),
+            raw_path,
+        };
+        match self.ctx.store.store_page(&item, &page, self.ctx.run_id) {
+            Ok(PageOutcome::Stored(id)) => {
+                tracing::debug!("新闻 {id}：{canon}");
+                self.run.new += 1;
+                self.report.counts.new += 1;
+            }
+            Ok(PageOutcome::Duplicate {
+                of,
+                r#match,
+                similarity,
+            }) => {
+                tracing::info!(
+                    "来源「{}」：{canon} 与已收稿件 {of} 重复（{}{}）",
+                    self.name,
+                    r#match,
+                    similarity
+                        .map(|s| format!("，相似度 {:.0}%", s * 100.0))
+                        .unwrap_or_default()
+                );
+                self.run.duplicate += 1;
+                self.report.counts.duplicate += 1;
+            }
+            Err(e) if e.is_constraint() => {
+                self.fail_page(format!("{canon}：数据库拒绝了这篇文章：{e}"))
+            }
+            Err(e) => return Err(e.into()),
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> SourceReport {
+        let stats = self.fetcher.stats();
+        self.run.requests = stats.requests;
+        self.run.not_modified = stats.not_modified;
+        let misses = std::mem::take(&mut self.selector_misses);
+        for (sel, n) in misses {
+            self.problem(format!(
+                "选择器 {sel} 在 {n} 个页面上没有匹配（已改用通用抽取，网站可能改版）"
+            ));
+        }
+        for (origin, body) in self.fetcher.take_fresh_robots() {
+            if let Err(e) = self.ctx.store.save_robots(&origin, &body) {
+                tracing::warn!("无法保存 robots.txt：{e}");
+            }
+        }
+        if let Some(run_id) = self.ctx.run_id
+            && let Err(e) = self.ctx.store.record_source_run(run_id, &self.run)
+        {
+            tracing::warn!("无法记录来源运行情况：{e}");
+        }
+        self.report.run = Some(self.run.clone());
+        self.report
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn canonical_urls() {
+        let c = |s: &str| canonical_url(&Url::parse(s).unwrap());
+        assert_eq!(
+            c("http://A.example:80/news/index.html#top"),
+            "http://a.example/news/"
+        );
+        assert_eq!(
+            c("https://a.example/x.html?utm_source=wx&id=3&spm=1.2&b=1"),
+            "https://a.example/x.html?b=1&id=3"
+        );
+        assert_eq!(
+            c("https://a.example/x.html?from=timeline"),
+            "https://a.example/x.html"
+        );
+    }
+
+    #[test]
+    fn links_by_rule_and_generic() {
+        let html = r#"<div class="nav"><a href="/a">首页首页首页首页首页</a></div>
+          <ul class="news-list"><li><a href="2026/11/t1.html">市人大常委会召开第三十次会议</a></li>
+          <li><a href="javascript:void(0)">坏链接坏链接坏链接坏链接</a></li></ul>
+          <div class="page"><a class="next" href="list_2.html">下一页</a></div>"#;
+        let base = Url::parse("http://rd.example/rd/index.html").unwrap();
+        let sel = scraper::Selector::parse("ul.news-list a").unwrap();
+        let (l, n) = list_links(html, &base, Some(&sel), None);
+        assert_eq!(l.len(), 1);
+        assert_eq!(l[0].as_str(), "http://rd.example/rd/2026/11/t1.html");
+        assert_eq!(n.unwrap().as_str(), "http://rd.example/rd/list_2.html");
+        let (g, _) = list_links(html, &base, None, None);
+        assert_eq!(g.len(), 1, "{g:?}");
+    }
+}
