@@ -6,6 +6,7 @@ use std::path::Path;
 pub const FILES: &[(&str, &str)] = &[
     ("caibian.toml", include_str!("scaffold/caibian.toml")),
     ("pipelines/inbox.toml", include_str!("scaffold/inbox.toml")),
+    ("pipelines/news.toml", include_str!("scaffold/news.toml")),
     // Hidden, so the inbox source skips it; keeps the empty folder in version control.
     ("inbox/.keep", ""),
     ("site/README.md", include_str!("../site/README.md")),

@@ -12,6 +12,7 @@ fn init_writes_a_working_project() {
     for f in [
         "caibian.toml",
         "pipelines/inbox.toml",
+        "pipelines/news.toml",
         "inbox/.keep",
         "site/README.md",
         "dict/office.txt",

@@ -11,7 +11,7 @@ fn sample_run_stores_good_files_quarantines_bad_ones_and_is_idempotent() {
     let out = ok(p, &["run"]);
     assert!(out.contains("完成。"), "{out}");
 
-    let runs = json(p, &["runs", "--json"]);
+    let runs = json(p, &["runs", "--json", "-p", "inbox"]);
     let first = &runs[0]["counts"];
     assert_eq!(first["new"], 30, "{runs:#}");
     assert_eq!(first["duplicate"], 1, "{runs:#}");
@@ -73,21 +73,44 @@ fn sample_run_stores_good_files_quarantines_bad_ones_and_is_idempotent() {
     assert_eq!(payload["seq"], head);
     assert!(out.contains("搜索索引已更新：30 篇"), "{out}");
 
+    // The news pipeline read the offline sites: 16 congress articles from the congress's
+    // site (2 staff-union notices and 1 internal page filtered out), the newspaper's one
+    // congress story, its reprint linked to the original, its 2 other stories filtered out.
+    let news = json(p, &["runs", "--json", "-p", "news"]);
+    let c = &news[0]["counts"];
+    assert_eq!(c["new"], 17, "{news:#}");
+    assert_eq!(c["duplicate"], 1, "{news:#}");
+    assert_eq!(c["skipped"], 5, "{news:#}");
+    assert_eq!(news[0]["status"], "ok", "{news:#}");
+    assert!(out.contains("搜索索引已更新：17 篇"), "{out}");
+    let hits = json(p, &["search", "基层立法联系点", "类型:新闻", "--json"]);
+    assert!(hits["total"].as_u64().unwrap() >= 1, "{hits}");
+
     // A second run adds nothing.
     ok(p, &["run"]);
-    let runs = json(p, &["runs", "--json"]);
+    let runs = json(p, &["runs", "--json", "-p", "inbox"]);
     assert_eq!(runs.as_array().unwrap().len(), 2);
     let second = &runs[0]["counts"];
     assert_eq!(second["new"], 0);
     assert_eq!(second["duplicate"], 0);
     assert_eq!(second["quarantined"], 0);
     assert_eq!(second["skipped"], 39);
+    let news = json(p, &["runs", "--json", "-p", "news"]);
+    assert_eq!(news[0]["counts"]["new"], 0, "{news:#}");
+    assert_eq!(news[0]["counts"]["duplicate"], 0, "{news:#}");
     let items = json(p, &["items", "--json", "-n", "1000"]);
-    assert_eq!(items.as_array().unwrap().len(), 30);
+    let items = items.as_array().unwrap();
+    assert_eq!(
+        items.iter().filter(|i| i["kind"] == "submission").count(),
+        30
+    );
+    assert_eq!(items.iter().filter(|i| i["kind"] == "news").count(), 17);
 
     // Each item points at its archived original.
     let conn = rusqlite::Connection::open(p.join("data/caibian.sqlite")).unwrap();
-    let mut st = conn.prepare("SELECT raw_path FROM items").unwrap();
+    let mut st = conn
+        .prepare("SELECT raw_path FROM items WHERE kind = 'submission'")
+        .unwrap();
     let raws: Vec<String> = st
         .query_map([], |r| r.get(0))
         .unwrap()
@@ -106,9 +129,14 @@ fn items_carry_units_authors_and_shares() {
     let p = dir.path();
     ok(p, &["run", "-q"]);
     let items = json(p, &["items", "--json", "-n", "1000"]);
-    let items = items.as_array().unwrap();
-    // Every stored item resolved to a registered unit, and shares of each item sum to 1.
-    for it in items {
+    let items: Vec<_> = items
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["kind"] == "submission")
+        .collect();
+    // Every stored submission resolved to a registered unit, and shares of each item sum to 1.
+    for it in &items {
         assert!(it["unit"].is_string(), "{it}");
         let authors = it["authors"].as_array().unwrap();
         if !authors.is_empty() {
@@ -166,7 +194,7 @@ fn move_mode_empties_the_inbox_and_a_redropped_file_is_a_duplicate() {
     .unwrap();
     // (without its folder the file still names its unit in the header block)
     ok(p, &["run", "-q"]);
-    let runs = json(p, &["runs", "--json"]);
+    let runs = json(p, &["runs", "--json", "-p", "inbox"]);
     assert_eq!(runs[0]["counts"]["duplicate"], 1, "{runs:#}");
     assert_eq!(runs[0]["counts"]["new"], 0, "{runs:#}");
 }

@@ -56,7 +56,9 @@ fn sample_files_validate_against_the_schemas() {
     let pipe = schema("pipeline.schema.json");
     for f in [
         repo().join("pipelines/inbox.toml"),
+        repo().join("pipelines/news.toml"),
         repo().join("src/scaffold/inbox.toml"),
+        repo().join("src/scaffold/news.toml"),
     ] {
         assert_valid(
             &pipe,
@@ -70,6 +72,8 @@ fn sample_files_validate_against_the_schemas() {
             .is_valid(&serde_json::json!({"sources": [{"type": "inbox", "path": "x", "moed": 1}]}))
     );
     assert!(!cfg.is_valid(&serde_json::json!({"units": [{"name": "x", "type": "县人大"}]})));
+    assert!(!pipe.is_valid(&serde_json::json!({"sources": [{"type": "web", "name": "a"}]})));
+    assert!(!pipe.is_valid(&serde_json::json!({"fetch": {"delay": 1}})));
 
     // Front matter of every good Markdown sample (TOML and YAML) validates; the two samples
     // that are broken on purpose do not.

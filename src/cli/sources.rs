@@ -79,7 +79,7 @@ pub fn exec(g: &Global, a: Args) -> anyhow::Result<ExitCode> {
     println!(
         "{}{}{}{}{}{}状态",
         pad("来源", 16),
-        pad("类型", 6),
+        pad("类型", 8),
         pad("流水线", 10),
         pad("上次成功", 21),
         pad("上次新增", 10),
@@ -115,7 +115,7 @@ pub fn exec(g: &Global, a: Args) -> anyhow::Result<ExitCode> {
         println!(
             "{}{}{}{}{}{}{}",
             pad(name, 16),
-            pad(kind_label, 6),
+            pad(kind_label, 8),
             pad(pipeline, 10),
             pad(&last, 21),
             pad(&new, 10),

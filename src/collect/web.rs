@@ -324,6 +324,16 @@ impl Source for WebSource {
         let links_sel = parse_sel(self.def.links.as_deref(), "links")?;
         let next_sel = parse_sel(self.def.next.as_deref(), "next")?;
         let mut seen: HashSet<String> = HashSet::new();
+        // Phase 1: walk the list pages (conditionally), gathering new article links. All
+        // sites' links are fetched together in phase 2, so per-host delays overlap.
+        struct ListPage {
+            key: String,
+            validators: super::fetch::Validators,
+            links: Vec<String>,
+            complete: bool,
+        }
+        let mut lists: Vec<ListPage> = Vec::new();
+        let mut jobs: Vec<(Url, Option<feed::FeedEntry>)> = Vec::new();
         for start in &self.def.start {
             let mut url = Some(
                 super::fetch::resolve_location(start, h.ctx.project_root)
@@ -370,17 +380,30 @@ impl Source for WebSource {
                     }
                 }
                 let nothing_new = fresh.is_empty();
+                let complete = fresh.len() <= budget;
                 fresh.truncate(budget);
                 budget -= fresh.len();
-                let failed_before = h.run.failed;
-                let jobs = fresh.into_iter().map(|u| (u, None)).collect();
-                h.fetch_articles(jobs)?;
-                if h.run.failed == failed_before && !h.ctx.cancel.is_cancelled() {
-                    h.ctx.store.save_validators(&key, &page.validators)?;
-                }
+                lists.push(ListPage {
+                    key,
+                    validators: page.validators,
+                    links: fresh.iter().map(canonical_url).collect(),
+                    complete,
+                });
+                jobs.extend(fresh.into_iter().map(|u| (u, None)));
                 // Everything on this page was known: older pages are too.
                 if !nothing_new {
                     url = next;
+                }
+            }
+        }
+        // Phase 2: the articles.
+        let failed = h.fetch_articles(jobs)?;
+        // Phase 3: a list page counts as seen only when every new article on it was dealt
+        // with; otherwise the next run must not get a 304 for it.
+        if !h.ctx.cancel.is_cancelled() {
+            for l in &lists {
+                if l.complete && !l.links.iter().any(|u| failed.contains(u)) {
+                    h.ctx.store.save_validators(&l.key, &l.validators)?;
                 }
             }
         }
@@ -421,6 +444,7 @@ impl Source for FeedSource {
         }
         let mut jobs = Vec::new();
         let mut seen = HashSet::new();
+        let mut entry_failed = false;
         for e in parsed.entries {
             let Some(link) = e.link.clone() else {
                 h.problem(format!("订阅源 {url}：条目「{}」没有链接，已跳过", e.title));
@@ -450,14 +474,15 @@ impl Source for FeedSource {
             };
             if use_content {
                 let a = entry_article(&e, &link, h.offset);
-                h.take_article(&link, a, None)?;
+                if !h.take_article(&link, a, None)? {
+                    entry_failed = true;
+                }
             } else {
                 jobs.push((link, Some(e)));
             }
         }
-        let failed_before = h.run.failed;
-        h.fetch_articles(jobs)?;
-        if h.run.failed == failed_before && !h.ctx.cancel.is_cancelled() {
+        let failed = h.fetch_articles(jobs)?;
+        if failed.is_empty() && !entry_failed && !h.ctx.cancel.is_cancelled() {
             h.ctx.store.save_validators(&key, &page.validators)?;
         }
         Ok(h.finish())
@@ -678,13 +703,15 @@ impl<'c, 'a> Harvest<'c, 'a> {
         }
     }
 
-    /// Fetches article pages concurrently and takes each in as it arrives.
+    /// Fetches article pages concurrently and takes each in as it arrives. Returns the
+    /// canonical URLs that failed (to be tried again next run).
     fn fetch_articles(
         &mut self,
         jobs: Vec<(Url, Option<feed::FeedEntry>)>,
-    ) -> Result<(), SourceError> {
+    ) -> Result<HashSet<String>, SourceError> {
+        let mut failed = HashSet::new();
         if jobs.is_empty() {
-            return Ok(());
+            return Ok(failed);
         }
         self.ctx.progress.start(&self.name, jobs.len() as u64);
         let (tx, mut rx) = tokio::sync::mpsc::channel(8);
@@ -711,9 +738,16 @@ impl<'c, 'a> Harvest<'c, 'a> {
                 break;
             }
             match r {
-                Ok(Fetched::Page(page)) => self.take_page(&url, page, entry)?,
+                Ok(Fetched::Page(page)) => {
+                    if !self.take_page(&url, page, entry)? {
+                        failed.insert(canonical_url(&url));
+                    }
+                }
                 Ok(Fetched::NotModified(_)) => {}
                 Err(e) => {
+                    if !matches!(e, FetchError::Robots { .. }) {
+                        failed.insert(canonical_url(&url));
+                    }
                     self.report.counts.failed += 1;
                     self.run.failed += 1;
                     let msg = e.to_string();
@@ -733,7 +767,7 @@ impl<'c, 'a> Harvest<'c, 'a> {
             h.abort();
         }
         self.ctx.progress.finish();
-        Ok(())
+        Ok(failed)
     }
 
     fn take_page(
@@ -741,17 +775,17 @@ impl<'c, 'a> Harvest<'c, 'a> {
         url: &Url,
         page: Page,
         entry: Option<feed::FeedEntry>,
-    ) -> Result<(), SourceError> {
+    ) -> Result<bool, SourceError> {
         let doc = read_document(&page, Some(&self.rules), self.offset);
         let mut article = match doc {
             Ok(Document::Article { article, .. }) => article,
             Ok(Document::Feed(_)) => {
                 self.fail_page(format!("{url}：是订阅源而不是文章页"));
-                return Ok(());
+                return Ok(false);
             }
             Err(e) => {
                 self.fail_page(format!("{url}：{e}"));
-                return Ok(());
+                return Ok(false);
             }
         };
         for m in &article.misses {
@@ -813,7 +847,7 @@ impl<'c, 'a> Harvest<'c, 'a> {
         url: &Url,
         a: Article,
         raw_path: Option<String>,
-    ) -> Result<(), SourceError> {
+    ) -> Result<bool, SourceError> {
         let canon = canonical_url(url);
         let title_n = a.title.chars().filter(|c| !c.is_whitespace()).count();
         let body_n = a.body.chars().filter(|c| !c.is_whitespace()).count();
@@ -850,7 +884,7 @@ impl<'c, 'a> Harvest<'c, 'a> {
             )?;
             self.run.filtered += 1;
             self.report.counts.skipped += 1;
-            return Ok(());
+            return Ok(true);
         }
         let item = article_item(&a, &canon, self.common.outlet.as_deref());
         let page = NewPage {
@@ -858,7 +892,11 @@ impl<'c, 'a> Harvest<'c, 'a> {
             url: canon.clone(),
             raw_path,
         };
-        match self.ctx.store.store_page(&item, &page, self.ctx.run_id) {
+        let stored = self.ctx.store.store_page(&item, &page, self.ctx.run_id);
+        if stored.is_ok() {
+            crate::failpoint::hit("after-commit");
+        }
+        match stored {
             Ok(PageOutcome::Stored(id)) => {
                 tracing::debug!("新闻 {id}：{canon}");
                 self.run.new += 1;
@@ -881,11 +919,12 @@ impl<'c, 'a> Harvest<'c, 'a> {
                 self.report.counts.duplicate += 1;
             }
             Err(e) if e.is_constraint() => {
-                self.fail_page(format!("{canon}：数据库拒绝了这篇文章：{e}"))
+                self.fail_page(format!("{canon}：数据库拒绝了这篇文章：{e}"));
+                return Ok(false);
             }
             Err(e) => return Err(e.into()),
         }
-        Ok(())
+        Ok(true)
     }
 
     fn finish(mut self) -> SourceReport {

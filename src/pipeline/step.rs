@@ -123,6 +123,17 @@ impl Step for Collect {
                             if !run.ok {
                                 ctx.source_failures += 1;
                             }
+                            ctx.notes.push(format!(
+                                "来源「{}」：请求 {} 次（其中未变化 {}），文章链接 {}，新增 {}，重复 {}，按关键词或无正文跳过 {}，失败 {}",
+                                run.source,
+                                run.requests,
+                                run.not_modified,
+                                run.links,
+                                run.new,
+                                run.duplicate,
+                                run.filtered,
+                                run.failed
+                            ));
                         }
                         None => record(ctx, def, true, Some(&report.counts), Vec::new()),
                     }

@@ -208,7 +208,12 @@ impl Clean<'_> {
             }
         }
         // Link lists inside the article container ("更多新闻", related links): mostly links.
-        if matches!(name, "div" | "ul" | "ol" | "section" | "table" | "dl") && link_dense(&el) {
+        if matches!(name, "div" | "ul" | "ol" | "section" | "table" | "dl") && link_dense(&el, 0.6)
+        {
+            return;
+        }
+        // A paragraph that is nothing but a link is a related-article line or an attachment.
+        if matches!(name, "p" | "li") && link_dense(&el, 0.9) {
             return;
         }
         match name {
@@ -289,7 +294,7 @@ impl Clean<'_> {
     }
 }
 
-fn link_dense(el: &ElementRef<'_>) -> bool {
+fn link_dense(el: &ElementRef<'_>, share: f64) -> bool {
     let mut total = 0usize;
     let mut links = 0usize;
     for n in el.descendants() {
@@ -303,7 +308,7 @@ fn link_dense(el: &ElementRef<'_>) -> bool {
             }
         }
     }
-    total >= 10 && links * 10 > total * 6
+    total >= 8 && links as f64 > total as f64 * share
 }
 
 /// Resolves `href` against `base`; only http(s) results survive (no javascript:, data:,

@@ -197,6 +197,13 @@ pub fn extract(
     let author = rule_author
         .or_else(|| author_in(&zone))
         .or_else(|| edge_lines(&body_lines).find_map(author_in))
+        .or_else(|| {
+            // A dateline byline: "中新网清源10月5日电（记者 林晓）……".
+            body_lines
+                .first()
+                .map(|l| l.chars().take(60).collect::<String>())
+                .and_then(|l| author_in(&l))
+        })
         .or_else(|| author_in(&tail))
         .or_else(|| {
             meta.get("author")
@@ -392,7 +399,8 @@ fn generic_title<'a>(
                     // The on-page heading and <title> disagree. A <title> that is only the
                     // site's name loses; a heading that is only the site's name (a logo in
                     // <h1>) loses; otherwise <title> is the more deliberate of the two.
-                    if stripped.chars().count() < 4 || site_like(&stripped) {
+                    let (hn, tn) = (stripped.chars().count(), nospace(&t).chars().count());
+                    if hn < 4 || site_like(&stripped) || (hn < 8 && tn >= 10) {
                         (t, Some(e))
                     } else if site_like(&t) {
                         (stripped, None)
@@ -614,30 +622,52 @@ fn best_containers<'a>(doc: &'a Html, title: Option<ElementRef<'a>>) -> Vec<Elem
     {
         top = parent;
     }
-    // Siblings that score well too belong to the article (text split over several divs).
-    let mut out = Vec::new();
-    if let Some(parent) = top.parent().and_then(ElementRef::wrap) {
-        for sib in parent.children().filter_map(ElementRef::wrap) {
-            if sib.id() == top.id() {
-                out.push(sib);
-                continue;
-            }
-            if markdown::has_noise_hint(&sib) {
-                continue;
-            }
-            let s = score.get(&sib.id()).copied().unwrap_or(0.0);
-            let total = text_len.get(&sib.id()).copied().unwrap_or(0).max(1) as f64;
-            let links = link_len.get(&sib.id()).copied().unwrap_or(0) as f64;
-            let text: String = sib.text().collect();
-            let para_like = sib.value().name() == "p"
-                && links / total < 0.25
-                && nospace(&text).chars().count() > 60;
-            if (s >= (top_score * 0.3).max(10.0) && links / total < 0.3) || para_like {
-                out.push(sib);
-            }
+    // Siblings that score well too belong to the article (text split over several divs,
+    // with a picture and its caption between them). Compared on raw paragraph scores: the
+    // top's bonuses (class, nearness to the title) say nothing about its siblings.
+    let raw_top = score.get(&top.id()).copied().unwrap_or(top_score);
+    let Some(parent) = top.parent().and_then(ElementRef::wrap) else {
+        return vec![top];
+    };
+    let sibs: Vec<ElementRef> = parent.children().filter_map(ElementRef::wrap).collect();
+    let mut keep: Vec<Option<bool>> = Vec::with_capacity(sibs.len());
+    for sib in &sibs {
+        if sib.id() == top.id() {
+            keep.push(Some(true));
+            continue;
         }
-    } else {
-        out.push(top);
+        if markdown::has_noise_hint(sib) {
+            keep.push(Some(false));
+            continue;
+        }
+        let s = score.get(&sib.id()).copied().unwrap_or(0.0);
+        let total = text_len.get(&sib.id()).copied().unwrap_or(0).max(1) as f64;
+        let links = link_len.get(&sib.id()).copied().unwrap_or(0) as f64;
+        let text: String = sib.text().collect();
+        let n = nospace(&text).chars().count();
+        let para_like = sib.value().name() == "p" && links / total < 0.25 && n > 60;
+        if (s >= (raw_top * 0.3).max(5.0) && links / total < 0.3) || para_like {
+            keep.push(Some(true));
+        } else if n <= 120
+            && sib
+                .descendants()
+                .any(|d| d.value().as_element().is_some_and(|e| e.name() == "img"))
+        {
+            // A picture: part of the article only between two parts of it.
+            keep.push(None);
+        } else {
+            keep.push(Some(false));
+        }
+    }
+    let mut out = Vec::new();
+    for (i, sib) in sibs.iter().enumerate() {
+        let take = match keep[i] {
+            Some(k) => k,
+            None => keep[..i].contains(&Some(true)) && keep[i + 1..].contains(&Some(true)),
+        };
+        if take {
+            out.push(*sib);
+        }
     }
     out
 }
@@ -724,10 +754,8 @@ fn zones(
             } else {
                 head.push(text);
             }
-        } else if !title_seen || title_id.is_none() {
-            if !long {
-                before.push(text);
-            }
+        } else if (!title_seen || title_id.is_none()) && !long {
+            before.push(text);
         }
     }
     let head = if title_id.is_some() && !head.is_empty() {
@@ -896,7 +924,8 @@ fn labelled(text: &str, labels: &[&str]) -> Option<String> {
             else {
                 continue;
             };
-            let rest = rest.trim_start_matches([' ', '\u{3000}', '\u{a0}']);
+            // The value may be the next text node ("来源：<a>中国新闻网</a>").
+            let rest = rest.trim_start_matches([' ', '\u{3000}', '\u{a0}', '\n']);
             let mut end = rest.len();
             for (j, c) in rest.char_indices() {
                 if c.is_whitespace()
@@ -942,14 +971,14 @@ fn author_in(text: &str) -> Option<String> {
             let start = from + i + label.len();
             from = start;
             // "记者站" / "记者节" are not bylines.
-            let rest = text[start..].trim_start_matches(['：', ':', ' ', '\u{3000}', '\u{a0}']);
-            if rest.len() == text[start..].len()
-                && !label.ends_with(['/', '／'])
-                && !rest.starts_with(' ')
-            {
-                // No separator after the label: "记者王某" is fine only for 记者.
+            let rest =
+                text[start..].trim_start_matches(['：', ':', ' ', '\u{3000}', '\u{a0}', '\n']);
+            if rest.len() == text[start..].len() && !label.ends_with(['/', '／']) {
+                // No separator after the label: only "本报记者王某" / "（记者王某" style
+                // bylines; "记者了解到" and "记者站" are prose.
+                let before = text[..start - label.len()].chars().next_back();
                 if *label != "记者"
-                    || rest.starts_with(['站', '节', '会', '证', '们', '团', '协', '部', '处'])
+                    || !matches!(before, Some('报' | '台' | '社' | '网' | '（' | '(' | '讯'))
                 {
                     continue;
                 }
@@ -971,7 +1000,11 @@ fn names(text: &str) -> Option<String> {
     let flush = |cur: &mut String, out: &mut Vec<String>| -> bool {
         let n = cur.chars().count();
         let ok = (2..=4).contains(&n) || (cur.contains('·') && n <= 10);
-        if ok && !STOP_WORDS.iter().any(|w| cur.starts_with(w)) {
+        // Words that start labels ("文章来源", "信息来源", "新闻发布") are not names.
+        let label_start = ["文章", "信息", "稿件", "新闻", "本网", "本报"]
+            .iter()
+            .any(|w| cur.starts_with(w));
+        if ok && !label_start && !STOP_WORDS.iter().any(|w| cur.starts_with(w)) {
             out.push(std::mem::take(cur));
             true
         } else {
