@@ -20,9 +20,54 @@ fn env(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
-const PARA: &str = "会议指出，要坚持以人民为中心的发展思想，紧扣全市中心工作，依法履行监督职责，\
-    推动代表建议办理由“办得了”向“办得好”转变。常委会组成人员围绕营商环境、乡村振兴、生态环境保护\
-    等重点领域开展专题调研，共走访企业和群众一百余次，收集意见建议三十余条，形成调研报告并提交常委会审议。";
+/// A ~450-character paragraph that differs from item to item (phrases drawn with an LCG
+/// seeded by `seed`): templated bodies would all be near-duplicates of each other, and
+/// near-duplicate detection is part of what ingest does.
+fn para(seed: usize) -> String {
+    const WORDS: &[&str] = &[
+        "会议指出",
+        "坚持以人民为中心",
+        "紧扣全市中心工作",
+        "依法履行监督职责",
+        "代表建议办理",
+        "营商环境",
+        "乡村振兴",
+        "生态环境保护",
+        "专题调研",
+        "走访企业和群众",
+        "收集意见建议",
+        "形成调研报告",
+        "提交常委会审议",
+        "执法检查",
+        "预算审查监督",
+        "基层立法联系点",
+        "民生实事项目",
+        "跟踪问效",
+        "代表联络站",
+        "听取和审议",
+        "养老服务",
+        "学前教育",
+        "安全生产",
+        "城市更新",
+        "物业管理",
+        "食品安全",
+        "东城区",
+        "西湖县",
+        "南山县",
+        "高新区",
+    ];
+    let mut x = (seed as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    let mut out = String::new();
+    for k in 0..40 {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        out.push_str(WORDS[(x >> 33) as usize % WORDS.len()]);
+        out.push_str(&format!("{}", (x >> 20) % 100));
+        out.push_str(if k % 5 == 4 { "。" } else { "，" });
+    }
+    out
+}
 
 fn make(p: &Path, n: usize) -> u64 {
     std::fs::write(
@@ -41,7 +86,9 @@ fn make(p: &Path, n: usize) -> u64 {
     let mut bytes = 0u64;
     for i in 0..n {
         let body = format!(
-            "第{i}次会议召开。{PARA}\n\n{PARA}\n\n截至目前，已办结{}件。",
+            "第{i}次会议召开。{}\n\n{}\n\n截至目前，已办结{}件。",
+            para(i),
+            para(i + 1_000_000),
             i % 97
         );
         let (name, text) = match i % 50 {
@@ -51,8 +98,10 @@ fn make(p: &Path, n: usize) -> u64 {
                 md(
                     i - 1,
                     &format!(
-                        "第{}次会议召开。{PARA}\n\n{PARA}\n\n截至目前，已办结{}件。",
+                        "第{}次会议召开。{}\n\n{}\n\n截至目前，已办结{}件。",
                         i - 1,
+                        para(i - 1),
+                        para(i - 1 + 1_000_000),
                         (i - 1) % 97
                     ),
                 ),
@@ -103,6 +152,10 @@ fn main() {
             s.counts.new + s.counts.duplicate + s.counts.quarantined,
             n as u64
         );
+        // Only the planted exact copies are duplicates: the bodies differ enough that
+        // near-duplicate detection (which runs on every item) links nothing else.
+        let planted = (0..n).filter(|i| i % 50 == 21).count() as u64;
+        assert_eq!(s.counts.duplicate, planted, "{:?}", s.counts);
     }
     secs.sort_by(f64::total_cmp);
     let med = secs[secs.len() / 2];

@@ -177,3 +177,50 @@ fn near_duplicates_on_the_labelled_pairs() {
     assert_eq!(fp, 0, "{misses:#?}");
     assert!(tp * 100 >= (tp + fn_) * 95, "{misses:#?}");
 }
+
+#[test]
+fn malformed_pages_and_feeds_do_not_panic() {
+    let url = reqwest::Url::parse("http://fixture.example/a/1.html").unwrap();
+    let offset = FixedOffset::east_opt(8 * 3600).unwrap();
+    let deep = "<div>".repeat(100_000) + "正文，深层嵌套。" + &"</div>".repeat(10);
+    let wide = "<p>段落，文字。</p>".repeat(20_000);
+    let garbage: String = (0..20_000u32)
+        .map(|i| char::from_u32(0x4e00 + (i * 7919) % 20_000).unwrap_or('x'))
+        .collect();
+    let cases = [
+        String::new(),
+        "<html".to_string(),
+        "<html><head><title>_</title></head><body><h1></h1></body>".to_string(),
+        "<<<>>><p>未闭合<div><table><td>表格".to_string(),
+        deep,
+        wide,
+        garbage,
+        "<meta name=PubDate content='9999-99-99'><a href='javascript:x'>x</a>".to_string(),
+        "<title>二〇二六年十三月四十日</title><p>发布时间：2026-02-30 25:61</p>".to_string(),
+        "<p>来源：</p><p>作者：</p><p>记者</p><p>责编：、、、</p>".to_string(),
+    ];
+    for (i, html) in cases.iter().enumerate() {
+        let t = std::time::Instant::now();
+        let a = extract(html, &url, None, offset);
+        // Not a timing assertion: a hang here (html5ever is quadratic in nesting) would
+        // stall every collection run that meets such a page.
+        println!("case {i}: {:.3} s", t.elapsed().as_secs_f64());
+        assert!(!a.body.contains("javascript:"));
+        if i == 4 {
+            assert!(
+                a.misses.iter().any(|m| m.contains("嵌套")),
+                "{:?}",
+                a.misses
+            );
+        }
+    }
+    for feed in [
+        "<rss><channel><item><title>x".as_bytes(),
+        b"<?xml version=\"1.0\" encoding=\"gbk\"?><rss version=\"2.0\"><channel></channel></rss>",
+        b"{\"version\":\"https://jsonfeed.org/version/1\",\"items\":[{}]}",
+        b"\xff\xfe\x00<\x00r\x00s\x00s",
+        b"<feed xmlns=\"http://www.w3.org/2005/Atom\"><entry><link href=\"::\"/></entry></feed>",
+    ] {
+        let _ = caibian::collect::feed::parse(feed, None, &url);
+    }
+}

@@ -41,6 +41,9 @@ pub fn find_first(text: &str) -> Option<Found> {
 /// A date in a URL path: `t20261128_1.html`, `/20261128/`, `/202611/28/`, `/2026-11/28/`,
 /// `/2026/11/28/`.
 pub fn from_url(url: &str) -> Option<NaiveDate> {
+    if !url.is_ascii() {
+        return None;
+    }
     let path = url.split(['?', '#']).next().unwrap_or(url);
     let path = path.split_once("://").map(|(_, r)| r).unwrap_or(path);
     let path = path.split_once('/').map(|(_, r)| r).unwrap_or("");

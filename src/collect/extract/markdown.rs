@@ -166,10 +166,37 @@ pub struct Clean<'a> {
     pub title: &'a str,
     pub out: String,
     pub images: Vec<String>,
+    depth: usize,
 }
 
-impl Clean<'_> {
+/// Nesting beyond this is flattened to text: the walk is recursive, and a hostile page with
+/// 100,000 nested <div>s must not overflow the stack.
+const MAX_DEPTH: usize = 200;
+
+impl<'a> Clean<'a> {
+    pub fn new(base: &'a Url, title: &'a str) -> Clean<'a> {
+        Clean {
+            base,
+            title,
+            out: String::new(),
+            images: Vec::new(),
+            depth: 0,
+        }
+    }
+
     pub fn element(&mut self, el: ElementRef<'_>) {
+        if self.depth >= MAX_DEPTH {
+            for t in el.text() {
+                escape_into(&mut self.out, t);
+            }
+            return;
+        }
+        self.depth += 1;
+        self.element_inner(el);
+        self.depth -= 1;
+    }
+
+    fn element_inner(&mut self, el: ElementRef<'_>) {
         let name = el.value().name();
         if DROP_TAGS.contains(&name) || has_noise_hint(&el) {
             return;
@@ -375,12 +402,7 @@ mod tests {
     fn md(html: &str) -> String {
         let doc = scraper::Html::parse_fragment(html);
         let base = Url::parse("http://a.example/news/1.html").unwrap();
-        let mut c = Clean {
-            base: &base,
-            title: "标题",
-            out: String::new(),
-            images: Vec::new(),
-        };
+        let mut c = Clean::new(&base, "标题");
         c.element(doc.root_element());
         to_markdown(&c.out)
     }

@@ -103,6 +103,20 @@ pub fn extract(
     rules: Option<&CompiledRules>,
     offset: FixedOffset,
 ) -> Article {
+    if let Some(depth) = too_deep(html) {
+        // html5ever's tree building is quadratic in nesting depth (100,000 nested <div>s
+        // take half a minute): no real page nests this deep, so a page that does is refused.
+        return Article {
+            title: String::new(),
+            published: None,
+            published_has_time: false,
+            source: None,
+            author: None,
+            body: String::new(),
+            images: Vec::new(),
+            misses: vec![format!("页面标签嵌套超过 {depth} 层，结构异常，未解析")],
+        };
+    }
     let doc = Html::parse_document(html);
     let meta = metas(&doc);
     let mut misses = Vec::new();
@@ -131,12 +145,7 @@ pub fn extract(
         Some(els) => els,
         None => best_containers(&doc, title_el),
     };
-    let mut clean = markdown::Clean {
-        base: url,
-        title: &title,
-        out: String::new(),
-        images: Vec::new(),
-    };
+    let mut clean = markdown::Clean::new(url, &title);
     for c in &containers {
         clean.element(*c);
     }
@@ -221,6 +230,57 @@ pub fn extract(
         images,
         misses,
     }
+}
+
+/// Maximum nesting of container tags a page may have.
+const MAX_NESTING: usize = 3000;
+
+/// A cheap scan for absurd nesting: counts open minus close tags of elements that must be
+/// closed explicitly (p, li, td… close implicitly and are not counted). Returns the limit
+/// when the depth exceeds it.
+fn too_deep(html: &str) -> Option<usize> {
+    let b = html.as_bytes();
+    let mut depth: usize = 0;
+    let mut i = 0;
+    while let Some(off) = b[i..].iter().position(|c| *c == b'<') {
+        i += off + 1;
+        let close = b.get(i) == Some(&b'/');
+        let start = if close { i + 1 } else { i };
+        let mut end = start;
+        while end < b.len() && b[end].is_ascii_alphanumeric() {
+            end += 1;
+        }
+        let name = &b[start..end];
+        let counted = [
+            &b"div"[..],
+            b"span",
+            b"section",
+            b"article",
+            b"table",
+            b"font",
+            b"ul",
+            b"ol",
+            b"blockquote",
+            b"center",
+            b"a",
+            b"b",
+            b"em",
+            b"strong",
+        ]
+        .iter()
+        .any(|t| name.eq_ignore_ascii_case(t));
+        if counted {
+            if close {
+                depth = depth.saturating_sub(1);
+            } else {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Some(MAX_NESTING);
+                }
+            }
+        }
+    }
+    None
 }
 
 fn to_time(f: dates::Found, offset: FixedOffset) -> DateTime<FixedOffset> {
