@@ -400,7 +400,17 @@ fn cli_synonyms_apply_without_reindex_and_a_deleted_index_is_rebuilt() {
     assert_eq!(ids(&again), ids(&before));
 
     // Flags filter like the query language; absurd pages are fine.
-    let all = json(p, &["search", "代表", "--json", "--per-page", "100"]);
+    let all = json(
+        p,
+        &[
+            "search",
+            "代表 类型:报送 状态:新收 日期:2026",
+            "--json",
+            "--per-page",
+            "100",
+        ],
+    );
+    assert!(all["total"].as_u64().unwrap() > 0, "{all}");
     let only = json(
         p,
         &[

@@ -211,7 +211,9 @@ fn failures_are_recorded_with_their_urls_and_never_crash() {
             "/__big",
             "/__binary.png",
             "/__slow",
-            "/__404",
+            "/__404?x=1",
+            "/busy.html",
+            "file:///etc/hostname",
         ]
         .iter()
         .map(|l| format!("<li><a href=\"{l}\">人大常委会新闻标题{l}</a></li>"))
@@ -222,9 +224,20 @@ fn failures_are_recorded_with_their_urls_and_never_crash() {
             format!("<html><body><ul class=\"l\">{links}</ul></body></html>").into_bytes(),
         )
     });
+    // An anti-bot or "system busy" page served with 200: no article in it.
+    let busy: fixture::Handler = Arc::new(|_| {
+        (
+            200,
+            vec![],
+            "<html><body><p>系统繁忙，请稍后再试</p></body></html>"
+                .as_bytes()
+                .to_vec(),
+        )
+    });
     let srv = fixture::builder()
         .route("/list.html", list)
         .route("/bad.xml", bad_feed)
+        .route("/busy.html", busy)
         .start();
     let p = format!(
         r#"{FAST}max_bytes = 1000000
@@ -275,22 +288,67 @@ start = ["{}"]
     has("/__big", "上限");
     has("/__binary.png", "image/png");
     has("/__slow", "超时");
+    has("/__404?x=1", "HTTP 404");
     has("/__404", "HTTP 404");
+    has("/busy.html", "未能抽取到");
     has("/bad.xml", "订阅源无法解析");
+    // A website cannot make us read local files.
+    assert!(
+        !errors.iter().any(|e| e.contains("hostname")),
+        "{errors:#?}"
+    );
+    assert!(items(dir.path()).is_empty());
     // The 500 was retried (bounded), the others were not.
     let log = srv.log();
     assert_eq!(log.iter().filter(|l| l.path == "/__500").count(), 2);
-    // Once as an article link, once as the "gone" source's list page: 4xx are not retried.
-    assert_eq!(log.iter().filter(|l| l.path == "/__404").count(), 2);
+    assert_eq!(log.iter().filter(|l| l.path == "/__404?x=1").count(), 1);
     // A source whose list page is gone is flagged by `sources`.
     let o = caibian(dir.path(), &["sources"]);
     let s = stdout(&o);
     assert_eq!(o.status.code(), Some(1), "{s}");
     assert!(s.contains("gone") && s.contains("异常"), "{s}");
-    // Failed article pages are retried on the next run (they were not marked as done).
+    // Server trouble is retried every run; a page that is gone or holds no article is
+    // tried on the next runs too, then given up after its third attempt.
+    for _ in 0..2 {
+        srv.clear_log();
+        caibian(dir.path(), &["run", "news"]);
+        let log = srv.log();
+        assert!(log.iter().any(|l| l.path == "/__500"));
+        assert!(log.iter().any(|l| l.path == "/__404?x=1"));
+        assert!(log.iter().any(|l| l.path == "/busy.html"));
+    }
     srv.clear_log();
     caibian(dir.path(), &["run", "news"]);
-    assert!(srv.log().iter().any(|l| l.path == "/__500"));
+    let log = srv.log();
+    assert!(log.iter().any(|l| l.path == "/__500"));
+    assert!(!log.iter().any(|l| l.path == "/__404?x=1"), "{log:?}");
+    assert!(!log.iter().any(|l| l.path == "/busy.html"), "{log:?}");
+}
+
+#[test]
+fn unreachable_robots_txt_postpones_the_site_instead_of_losing_it() {
+    let down: fixture::Handler = Arc::new(|_| (503, vec![], b"busy".to_vec()));
+    let srv = fixture::builder()
+        .root(repo().join("samples/news"))
+        .route("/robots.txt", down)
+        .start();
+    let dir = project(&format!("{FAST}{}", rd_source(&srv.url("/rd/list_3.html"))));
+    let o = caibian(dir.path(), &["run", "news"]);
+    let out = stdout(&o) + &stderr(&o);
+    assert!(out.contains("robots.txt"), "{out}");
+    // Nothing but robots.txt was requested, nothing was stored or given up.
+    assert!(
+        srv.log().iter().all(|l| l.path == "/robots.txt"),
+        "{:?}",
+        srv.log()
+    );
+    let conn = db(dir.path());
+    let pages: i64 = conn
+        .query_row("SELECT COUNT(*) FROM pages", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(pages, 0);
+    let runs = json(dir.path(), &["runs", "--json"]);
+    assert_ne!(runs[0]["status"], "ok", "{runs:#}");
 }
 
 #[test]
@@ -343,7 +401,9 @@ fn broken_selectors_are_reported_and_reextract_applies_fixed_rules() {
     // The index follows.
     let hits = json(dir.path(), &["search", "履职能力提升培训班", "--json"]);
     assert!(hits["total"].as_u64().unwrap() >= 1, "{hits}");
-    let t = hits["hits"][0]["title"].as_str().unwrap_or_default();
+    let t = hits["hits"][0]["title"]["text"]
+        .as_str()
+        .unwrap_or_default();
     assert!(t.contains("培训班") && !t.contains("发布时间"), "{hits}");
 }
 

@@ -113,7 +113,7 @@ fn xml_encoding(bytes: &[u8]) -> Option<String> {
     let i = decl.find("encoding=")?;
     let rest = &decl[i + 9..];
     let q = rest.chars().next()?;
-    let rest = &rest[1..];
+    let rest = &rest[q.len_utf8()..];
     Some(rest[..rest.find(q)?].to_string())
 }
 
@@ -136,6 +136,9 @@ fn rewrite_declaration(text: &str) -> String {
 pub fn html_to_text(s: &str) -> String {
     if !s.contains('<') && !s.contains('&') {
         return s.split_whitespace().collect::<Vec<_>>().join(" ");
+    }
+    if super::extract::too_deep(s).is_some() {
+        return String::new();
     }
     let frag = scraper::Html::parse_fragment(s);
     let t: String = frag.root_element().text().collect();

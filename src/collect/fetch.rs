@@ -102,6 +102,8 @@ pub enum FetchError {
     BadUrl(String),
     #[error("{url}：robots.txt 不允许抓取（已遵守网站的抓取规则）")]
     Robots { url: String },
+    #[error("{url}：无法获取该网站的 robots.txt（{reason}），本次不抓取，下次运行再试")]
+    RobotsUnavailable { url: String, reason: String },
     #[error("{url}：服务器返回 HTTP {status}{}", if *status >= 500 { "（服务器错误，已重试）" } else { "" })]
     Status { url: String, status: u16 },
     #[error("{url}：超时（{secs} 秒内没有完成）")]
@@ -131,6 +133,18 @@ impl FetchError {
             _ => false,
         }
     }
+
+    /// Trouble with the server or the network rather than with the page: worth trying again
+    /// on every run (a 404, a PDF or a redirect loop is not).
+    pub fn transient(&self) -> bool {
+        self.retryable()
+            || matches!(
+                self,
+                FetchError::RobotsUnavailable { .. }
+                    | FetchError::Status { status: 408, .. }
+                    | FetchError::File { .. }
+            )
+    }
 }
 
 /// Turns what a user wrote (URL, `file://` URL, or a path relative to `base_dir`) into a URL.
@@ -159,6 +173,9 @@ struct Host {
 /// Parsed robots.txt of one host.
 struct Robots {
     rules: Option<texting_robots::Robot>,
+    /// Why robots.txt could not be read (5xx, timeout): nothing is fetched from the host
+    /// this run, as the robots.txt convention asks.
+    unavailable: Option<String>,
 }
 
 /// Counters for the run record and the benchmark.
@@ -240,10 +257,8 @@ impl Fetcher {
         if !matches!(url.scheme(), "http" | "https") {
             return Err(FetchError::BadUrl(url.to_string()));
         }
-        if self.settings.robots && !self.allowed(url).await {
-            return Err(FetchError::Robots {
-                url: url.to_string(),
-            });
+        if self.settings.robots {
+            self.allowed(url).await?;
         }
         let mut attempt = 0;
         loop {
@@ -363,10 +378,21 @@ impl Fetcher {
         let limit = self.settings.max_bytes;
         let p = path.clone();
         let read = tokio::task::spawn_blocking(move || -> std::io::Result<Option<Vec<u8>>> {
-            if std::fs::metadata(&p)?.len() > limit {
+            use std::io::Read;
+            // Regular files only (not /dev/zero, FIFOs…), and never more than the limit even
+            // if the file grows while we read.
+            let meta = std::fs::metadata(&p)?;
+            if !meta.is_file() {
+                return Err(std::io::Error::other("不是普通文件"));
+            }
+            if meta.len() > limit {
                 return Ok(None);
             }
-            std::fs::read(&p).map(Some)
+            let mut buf = Vec::new();
+            std::fs::File::open(&p)?
+                .take(limit + 1)
+                .read_to_end(&mut buf)?;
+            Ok((buf.len() as u64 <= limit).then_some(buf))
         })
         .await
         .map_err(|e| FetchError::File {
@@ -422,7 +448,7 @@ impl Fetcher {
             .clone()
     }
 
-    async fn allowed(&self, url: &Url) -> bool {
+    async fn allowed(&self, url: &Url) -> Result<(), FetchError> {
         let o = origin(url);
         let known = lock(&self.robots).get(&o).cloned();
         let robots = match known {
@@ -433,18 +459,30 @@ impl Fetcher {
                 r
             }
         };
+        if let Some(reason) = &robots.unavailable {
+            return Err(FetchError::RobotsUnavailable {
+                url: url.to_string(),
+                reason: reason.clone(),
+            });
+        }
         match &robots.rules {
-            Some(r) => r.allowed(url.as_str()),
-            None => true,
+            Some(r) if !r.allowed(url.as_str()) => Err(FetchError::Robots {
+                url: url.to_string(),
+            }),
+            _ => Ok(()),
         }
     }
 
     /// Fetches `<origin>/robots.txt`. Missing (4xx) means everything is allowed; a server
-    /// error or timeout means we cannot know, and Google's convention is to assume allowed
-    /// only for 4xx: we follow it and treat 5xx as "disallow everything" for this run.
+    /// error or timeout means we cannot know, and the convention (RFC 9309) is to fetch
+    /// nothing from the host: we do so for this run and report why, so the pages are tried
+    /// again next run rather than lost.
     async fn fetch_robots(&self, origin: &str) -> Robots {
         let Ok(url) = Url::parse(&format!("{origin}/robots.txt")) else {
-            return Robots { rules: None };
+            return Robots {
+                rules: None,
+                unavailable: None,
+            };
         };
         match self.get_once(&url, None).await {
             Ok(Fetched::Page(p)) => {
@@ -458,13 +496,26 @@ impl Fetcher {
                 }
                 parsed
             }
+            // No robots.txt (or not a text file: some sites answer with their home page as
+            // an image or HTML error): everything is allowed.
             Err(FetchError::Status { status, .. }) if (400..500).contains(&status) => {
                 lock(&self.fresh_robots).push((origin.to_string(), String::new()));
-                Robots { rules: None }
+                Robots {
+                    rules: None,
+                    unavailable: None,
+                }
             }
-            Ok(Fetched::NotModified(_)) => Robots { rules: None },
-            Err(_) => Robots {
-                rules: texting_robots::Robot::new("*", b"User-agent: *\nDisallow: /\n").ok(),
+            Err(FetchError::NotText { .. } | FetchError::TooLarge { .. }) => Robots {
+                rules: None,
+                unavailable: None,
+            },
+            Ok(Fetched::NotModified(_)) => Robots {
+                rules: None,
+                unavailable: None,
+            },
+            Err(e) => Robots {
+                rules: None,
+                unavailable: Some(e.to_string()),
             },
         }
     }
@@ -525,10 +576,15 @@ impl Host {
     }
 }
 
+/// robots.txt rules for our product token ("caibian" of "caibian/0.1 (…)").
 fn parse_robots(body: &str, user_agent: &str) -> Robots {
-    let agent = user_agent.split('/').next().unwrap_or("caibian");
+    let agent = user_agent
+        .split(['/', ' '])
+        .find(|s| !s.is_empty())
+        .unwrap_or("caibian");
     Robots {
         rules: texting_robots::Robot::new(agent, body.as_bytes()).ok(),
+        unavailable: None,
     }
 }
 

@@ -331,10 +331,12 @@ impl Source for WebSource {
             validators: super::fetch::Validators,
             links: Vec<String>,
             complete: bool,
+            /// Which start page's chain this page belongs to.
+            chain: usize,
         }
         let mut lists: Vec<ListPage> = Vec::new();
         let mut jobs: Vec<(Url, Option<feed::FeedEntry>)> = Vec::new();
-        for start in &self.def.start {
+        for (chain, start) in self.def.start.iter().enumerate() {
             let mut url = Some(
                 super::fetch::resolve_location(start, h.ctx.project_root)
                     .map_err(|e| SourceError::Config(format!("start「{start}」：{e}")))?,
@@ -388,6 +390,7 @@ impl Source for WebSource {
                     validators: page.validators,
                     links: fresh.iter().map(canonical_url).collect(),
                     complete,
+                    chain,
                 });
                 jobs.extend(fresh.into_iter().map(|u| (u, None)));
                 // Everything on this page was known: older pages are too.
@@ -398,11 +401,15 @@ impl Source for WebSource {
         }
         // Phase 2: the articles.
         let failed = h.fetch_articles(jobs)?;
-        // Phase 3: a list page counts as seen only when every new article on it was dealt
-        // with; otherwise the next run must not get a 304 for it.
+        // Phase 3: a list page counts as seen only when every new article on it, and on
+        // every later page of its chain, was dealt with: a 304 for it next run stops the walk
+        // there, so nothing behind it may still be pending.
         if !h.ctx.cancel.is_cancelled() {
-            for l in &lists {
-                if l.complete && !l.links.iter().any(|u| failed.contains(u)) {
+            let mut later_ok: std::collections::HashMap<usize, bool> = Default::default();
+            for l in lists.iter().rev() {
+                let ok = later_ok.entry(l.chain).or_insert(true);
+                *ok = *ok && l.complete && !l.links.iter().any(|u| failed.contains(u));
+                if *ok {
                     h.ctx.store.save_validators(&l.key, &l.validators)?;
                 }
             }
@@ -445,18 +452,29 @@ impl Source for FeedSource {
         let mut jobs = Vec::new();
         let mut seen = HashSet::new();
         let mut entry_failed = false;
+        let mut complete = true;
+        let mut taken = 0;
         for e in parsed.entries {
-            let Some(link) = e.link.clone() else {
-                h.problem(format!("订阅源 {url}：条目「{}」没有链接，已跳过", e.title));
+            let Some(link) = e.link.clone().filter(|l| {
+                matches!(l.scheme(), "http" | "https")
+                    || (l.scheme() == "file" && url.scheme() == "file")
+            }) else {
+                h.problem(format!(
+                    "订阅源 {url}：条目「{}」没有可用的链接，已跳过",
+                    e.title
+                ));
                 continue;
             };
             let c = canonical_url(&link);
             if !seen.insert(c.clone()) || h.ctx.store.page_known(&self.def.name, &c)? {
                 continue;
             }
-            if jobs.len() >= self.def.max_articles {
+            if taken >= self.def.max_articles {
+                // More new entries than one run takes: the feed must not count as seen.
+                complete = false;
                 break;
             }
+            taken += 1;
             let content_chars = e
                 .content_html
                 .as_deref()
@@ -467,14 +485,15 @@ impl Source for FeedSource {
                         .count()
                 })
                 .unwrap_or(0);
-            let use_content = match self.def.full_text {
-                FullText::Never => true,
-                FullText::Always => false,
-                FullText::Auto => content_chars >= FULL_CONTENT_CHARS,
-            };
+            let use_content = !e.title.trim().is_empty()
+                && match self.def.full_text {
+                    FullText::Never => true,
+                    FullText::Always => false,
+                    FullText::Auto => content_chars >= FULL_CONTENT_CHARS,
+                };
             if use_content {
                 let a = entry_article(&e, &link, h.offset);
-                if !h.take_article(&link, a, None)? {
+                if !h.take_article(&link, None, a, None)? {
                     entry_failed = true;
                 }
             } else {
@@ -482,7 +501,7 @@ impl Source for FeedSource {
             }
         }
         let failed = h.fetch_articles(jobs)?;
-        if failed.is_empty() && !entry_failed && !h.ctx.cancel.is_cancelled() {
+        if failed.is_empty() && !entry_failed && complete && !h.ctx.cancel.is_cancelled() {
             h.ctx.store.save_validators(&key, &page.validators)?;
         }
         Ok(h.finish())
@@ -534,6 +553,9 @@ fn list_links(
     links: Option<&scraper::Selector>,
     next: Option<&scraper::Selector>,
 ) -> (Vec<Url>, Option<Url>) {
+    if extract::too_deep(html).is_some() {
+        return (Vec::new(), None);
+    }
     let doc = scraper::Html::parse_document(html);
     let href = |e: scraper::ElementRef<'_>| -> Option<Url> {
         let h = e.value().attr("href")?.trim();
@@ -541,7 +563,11 @@ fn list_links(
             return None;
         }
         let u = base.join(h).ok()?;
-        matches!(u.scheme(), "http" | "https" | "file").then_some(u)
+        // file: links only from file: pages (the offline samples): a website must not make
+        // us read local files.
+        let ok = matches!(u.scheme(), "http" | "https")
+            || (u.scheme() == "file" && base.scheme() == "file");
+        ok.then_some(u)
     };
     let mut out = Vec::new();
     match links {
@@ -704,20 +730,22 @@ impl<'c, 'a> Harvest<'c, 'a> {
     }
 
     /// Fetches article pages concurrently and takes each in as it arrives. Returns the
-    /// canonical URLs that failed (to be tried again next run).
+    /// canonical URLs (as linked) not yet dealt with: to be tried again next run, so the
+    /// list page or feed that linked them must not be marked as seen.
     fn fetch_articles(
         &mut self,
         jobs: Vec<(Url, Option<feed::FeedEntry>)>,
     ) -> Result<HashSet<String>, SourceError> {
-        let mut failed = HashSet::new();
+        let mut pending = HashSet::new();
         if jobs.is_empty() {
-            return Ok(failed);
+            return Ok(pending);
         }
         self.ctx.progress.start(&self.name, jobs.len() as u64);
         let (tx, mut rx) = tokio::sync::mpsc::channel(8);
         let in_flight = Arc::new(tokio::sync::Semaphore::new(IN_FLIGHT));
         let mut handles = Vec::with_capacity(jobs.len());
         for (url, entry) in jobs {
+            pending.insert(canonical_url(&url));
             let f = self.fetcher.clone();
             let tx = tx.clone();
             let sem = in_flight.clone();
@@ -737,59 +765,67 @@ impl<'c, 'a> Harvest<'c, 'a> {
             if self.ctx.cancel.is_cancelled() {
                 break;
             }
-            match r {
-                Ok(Fetched::Page(page)) => {
-                    if !self.take_page(&url, page, entry)? {
-                        failed.insert(canonical_url(&url));
-                    }
+            let dealt_with = match r {
+                Ok(Fetched::Page(page)) => self.take_page(&url, page, entry)?,
+                Ok(Fetched::NotModified(_)) => true,
+                Err(FetchError::Robots { url: u }) => {
+                    tracing::info!("{}", FetchError::Robots { url: u });
+                    self.report.counts.skipped += 1;
+                    true
                 }
-                Ok(Fetched::NotModified(_)) => {}
                 Err(e) => {
-                    if !matches!(e, FetchError::Robots { .. }) {
-                        failed.insert(canonical_url(&url));
-                    }
+                    let msg = e.to_string();
                     self.report.counts.failed += 1;
                     self.run.failed += 1;
-                    let msg = e.to_string();
-                    if matches!(e, FetchError::Robots { .. }) {
-                        tracing::info!("{msg}");
-                        self.run.failed -= 1;
-                        self.report.counts.failed -= 1;
-                        self.report.counts.skipped += 1;
+                    self.report.errors.push(msg.clone());
+                    self.problem(msg.clone());
+                    if e.transient() {
+                        // Server or network trouble: no ledger row, every run tries again.
+                        false
                     } else {
-                        self.report.errors.push(msg.clone());
-                        self.problem(msg);
+                        // 4xx, not a page, too large: a few more tries, then given up.
+                        self.ctx.store.record_failed_page(
+                            &self.name,
+                            &canonical_url(&url),
+                            &msg,
+                            None,
+                            self.ctx.run_id,
+                        )?
                     }
                 }
+            };
+            if dealt_with {
+                pending.remove(&canonical_url(&url));
             }
         }
         for h in handles {
             h.abort();
         }
         self.ctx.progress.finish();
-        Ok(failed)
+        Ok(pending)
     }
 
+    /// Takes a fetched article page in. True when the page is dealt with for good.
     fn take_page(
         &mut self,
-        url: &Url,
+        linked: &Url,
         page: Page,
         entry: Option<feed::FeedEntry>,
     ) -> Result<bool, SourceError> {
-        let doc = read_document(&page, Some(&self.rules), self.offset);
-        let mut article = match doc {
+        let raw_path = self.save_raw(&page.bytes);
+        let mut article = match read_document(&page, Some(&self.rules), self.offset) {
             Ok(Document::Article { article, .. }) => article,
             Ok(Document::Feed(_)) => {
-                self.fail_page(format!("{url}：是订阅源而不是文章页"));
-                return Ok(false);
+                return self.unextracted(linked, "是订阅源而不是文章页".into(), raw_path);
             }
-            Err(e) => {
-                self.fail_page(format!("{url}：{e}"));
-                return Ok(false);
-            }
+            Err(e) => return self.unextracted(linked, e, raw_path),
         };
-        for m in &article.misses {
-            *self.selector_misses.entry(m.clone()).or_default() += 1;
+        for m in std::mem::take(&mut article.misses) {
+            if m.starts_with("rules.") {
+                *self.selector_misses.entry(m).or_default() += 1;
+            } else {
+                return self.unextracted(linked, m, raw_path);
+            }
         }
         if let Some(e) = &entry {
             // The feed's own title and date are authoritative when the page is unclear.
@@ -803,17 +839,41 @@ impl<'c, 'a> Harvest<'c, 'a> {
                 article.author = Some(e.authors.join("、"));
             }
         }
-        // Save the page as fetched, content-addressed (re-saving is harmless), so rules can
-        // be re-run over it later (`caibian reextract`).
-        let raw_path = self.save_raw(&page.bytes);
-        self.take_article(&page.url, article, raw_path)
+        let title_n = article.title.chars().filter(|c| !c.is_whitespace()).count();
+        let body_n = article.body.chars().filter(|c| !c.is_whitespace()).count();
+        if title_n == 0 {
+            return self.unextracted(linked, "未能抽取到标题".into(), raw_path);
+        }
+        if body_n < 20 {
+            return self.unextracted(
+                linked,
+                "未能抽取到正文（可能不是文章页，或需要配置 rules.body）".into(),
+                raw_path,
+            );
+        }
+        self.take_article(&page.url, Some(linked), article, raw_path)
     }
 
-    fn fail_page(&mut self, msg: String) {
+    /// A page that yielded no article (an error page served with 200, a redesign): reported,
+    /// and tried again on the next runs before it is given up.
+    fn unextracted(
+        &mut self,
+        linked: &Url,
+        why: String,
+        raw_path: Option<String>,
+    ) -> Result<bool, SourceError> {
+        let msg = format!("{linked}：{why}");
         self.report.counts.failed += 1;
         self.run.failed += 1;
         self.report.errors.push(msg.clone());
-        self.problem(msg);
+        self.problem(msg.clone());
+        Ok(self.ctx.store.record_failed_page(
+            &self.name,
+            &canonical_url(linked),
+            &msg,
+            raw_path.as_deref(),
+            self.ctx.run_id,
+        )?)
     }
 
     fn save_raw(&mut self, bytes: &[u8]) -> Option<String> {
@@ -842,20 +902,16 @@ impl<'c, 'a> Harvest<'c, 'a> {
         )
     }
 
+    /// Filters and stores an article. True when dealt with (stored, linked or filtered).
     fn take_article(
         &mut self,
         url: &Url,
+        linked: Option<&Url>,
         a: Article,
         raw_path: Option<String>,
     ) -> Result<bool, SourceError> {
         let canon = canonical_url(url);
-        let title_n = a.title.chars().filter(|c| !c.is_whitespace()).count();
-        let body_n = a.body.chars().filter(|c| !c.is_whitespace()).count();
-        let reason = if title_n == 0 {
-            Some("未能抽取到标题".to_string())
-        } else if body_n < 20 {
-            Some("未能抽取到正文（可能不是文章页，或需要配置 rules.body）".to_string())
-        } else if !self.common.include.is_empty()
+        let reason = if !self.common.include.is_empty()
             && !self
                 .common
                 .include
@@ -873,15 +929,18 @@ impl<'c, 'a> Harvest<'c, 'a> {
                 .find(|k| a.title.contains(k.as_str()))
                 .map(|k| format!("标题含排除词「{k}」"))
         };
+        let linked_as = linked.map(canonical_url).filter(|l| *l != canon);
         if let Some(reason) = reason {
             tracing::info!("来源「{}」：跳过 {canon}：{reason}", self.name);
-            self.ctx.store.record_filtered_page(
-                &self.name,
-                &canon,
-                &a.title,
-                &reason,
-                self.ctx.run_id,
-            )?;
+            for u in std::iter::once(&canon).chain(linked_as.iter()) {
+                self.ctx.store.record_filtered_page(
+                    &self.name,
+                    u,
+                    &a.title,
+                    &reason,
+                    self.ctx.run_id,
+                )?;
+            }
             self.run.filtered += 1;
             self.report.counts.skipped += 1;
             return Ok(true);
@@ -890,6 +949,7 @@ impl<'c, 'a> Harvest<'c, 'a> {
         let page = NewPage {
             source: self.name.clone(),
             url: canon.clone(),
+            linked_as,
             raw_path,
         };
         let stored = self.ctx.store.store_page(&item, &page, self.ctx.run_id);
@@ -919,7 +979,11 @@ impl<'c, 'a> Harvest<'c, 'a> {
                 self.report.counts.duplicate += 1;
             }
             Err(e) if e.is_constraint() => {
-                self.fail_page(format!("{canon}：数据库拒绝了这篇文章：{e}"));
+                let msg = format!("{canon}：数据库拒绝了这篇文章：{e}");
+                self.report.counts.failed += 1;
+                self.run.failed += 1;
+                self.report.errors.push(msg.clone());
+                self.problem(msg);
                 return Ok(false);
             }
             Err(e) => return Err(e.into()),

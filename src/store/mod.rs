@@ -13,7 +13,7 @@ pub mod neardup;
 mod schema;
 mod web;
 
-pub use web::{NewPage, PageOutcome, SourceHealth, SourceRun};
+pub use web::{MAX_ATTEMPTS, NewPage, PageOutcome, SourceHealth, SourceRun};
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -1051,8 +1051,15 @@ fn nearest(
     let mut st = tx.prepare_cached("SELECT body FROM items WHERE id = ?1")?;
     for id in candidates.into_iter().take(100) {
         let body: String = st.query_row([&id], |r| r.get(0))?;
-        let c = neardup::containment(sh, &neardup::shingles(&body));
-        if c >= threshold && best.as_ref().is_none_or(|(_, b)| c > *b) {
+        let other = neardup::shingles(&body);
+        // A full report that contains a short brief is not the brief's duplicate: the
+        // texts must also be of comparable length.
+        let ratio = sh.len().min(other.len()) as f64 / sh.len().max(other.len()).max(1) as f64;
+        let c = neardup::containment(sh, &other);
+        if c >= threshold
+            && ratio >= neardup::MIN_LENGTH_RATIO
+            && best.as_ref().is_none_or(|(_, b)| c > *b)
+        {
             best = Some((id, c));
         }
     }

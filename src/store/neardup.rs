@@ -16,6 +16,9 @@ const ROWS: usize = HASHES / BANDS;
 /// two short notices can share most words and still be different news.
 pub const MIN_CHARS: usize = 80;
 const SHINGLE: usize = 4;
+/// The shorter text must have at least this share of the longer one's shingles: a reprint
+/// trimmed to 70% is the same story; a brief of 20% of a full report is not its duplicate.
+pub const MIN_LENGTH_RATIO: f64 = 0.4;
 
 /// Default containment above which two texts are the same story. Measured on
 /// tests/fixtures/neardup (60 labelled pairs): every positive ≥ 0.88 (reprints with edited

@@ -145,12 +145,15 @@ CREATE TABLE item_bands (
 CREATE INDEX item_bands_item ON item_bands(item_id);
 
 -- One row per article URL a web or feed source has dealt with: a URL here is never fetched
--- again by that source. Failed fetches get no row (they are retried next run).
+-- again by that source — except 'failed' rows (HTTP 4xx, not a page, no article found),
+-- which are tried again until `attempts` reaches 3. Network failures and 5xx get no row:
+-- they are retried every run.
 CREATE TABLE pages (
     id         INTEGER PRIMARY KEY,
     source     TEXT NOT NULL,
     url        TEXT NOT NULL,                 -- canonical
-    outcome    TEXT NOT NULL CHECK (outcome IN ('stored', 'duplicate', 'filtered')),
+    outcome    TEXT NOT NULL CHECK (outcome IN ('stored', 'duplicate', 'filtered', 'failed')),
+    attempts   INTEGER NOT NULL DEFAULT 1,
     match      TEXT CHECK (match IN ('url', 'exact', 'near')),   -- for duplicates
     item_id    TEXT REFERENCES items(id),     -- the item stored, or the one duplicated
     similarity REAL,

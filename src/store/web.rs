@@ -8,12 +8,18 @@ use serde::Serialize;
 use super::{NewItem, Result, Store, StoreError, Stored, now, store_or_link};
 use crate::collect::fetch::Validators;
 
+/// Tries a page that keeps failing (4xx, no article found) gets before it is given up.
+pub const MAX_ATTEMPTS: i64 = 3;
+
 /// The article a page yielded, with where it came from.
 #[derive(Debug, Clone)]
 pub struct NewPage {
     pub source: String,
-    /// Canonical URL.
+    /// Canonical URL (after redirects).
     pub url: String,
+    /// The canonical URL the list page or feed linked to, when a redirect changed it: it is
+    /// recorded too, so the link is not fetched again.
+    pub linked_as: Option<String>,
     /// The page as fetched, relative to the project root.
     pub raw_path: Option<String>,
 }
@@ -66,16 +72,47 @@ pub struct SourceHealth {
 }
 
 impl Store {
-    /// Has this source dealt with this URL, or does any item already live at it?
+    /// Has this source dealt with this URL (a page that failed for good counts), or does
+    /// any item already live at it?
     pub fn page_known(&self, source: &str, url: &str) -> Result<bool> {
         self.conn
             .query_row(
-                "SELECT EXISTS(SELECT 1 FROM pages WHERE source = ?1 AND url = ?2)
+                "SELECT EXISTS(SELECT 1 FROM pages WHERE source = ?1 AND url = ?2
+                               AND (outcome <> 'failed' OR attempts >= ?3))
                      OR EXISTS(SELECT 1 FROM items WHERE url = ?2)",
-                params![source, url],
+                params![source, url, MAX_ATTEMPTS],
                 |r| r.get(0),
             )
             .map_err(|e| self.err(e))
+    }
+
+    /// Records a page that failed in a way worth only a few more tries (HTTP 4xx, not a
+    /// page, no article found). Returns true once it has had its last try.
+    pub fn record_failed_page(
+        &self,
+        source: &str,
+        url: &str,
+        reason: &str,
+        raw_path: Option<&str>,
+        run_id: Option<i64>,
+    ) -> Result<bool> {
+        let attempts: i64 = self
+            .conn
+            .query_row(
+                "INSERT INTO pages(source, url, outcome, reason, raw_path, run_id, fetched_at)
+                 VALUES (?1, ?2, 'failed', ?3, ?4, ?5, ?6)
+                 ON CONFLICT(source, url) DO UPDATE SET attempts = attempts + 1,
+                     reason = excluded.reason, raw_path = excluded.raw_path,
+                     run_id = excluded.run_id, fetched_at = excluded.fetched_at
+                     WHERE outcome = 'failed'
+                 RETURNING attempts",
+                params![source, url, reason, raw_path, run_id, now()],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.err(e))?
+            .unwrap_or(MAX_ATTEMPTS);
+        Ok(attempts >= MAX_ATTEMPTS)
     }
 
     /// Stores the article of a page (or links it to the item it duplicates) and records the
@@ -154,26 +191,36 @@ impl Store {
                 }),
             ),
         };
-        tx.execute(
-            "INSERT INTO pages(source, url, outcome, match, item_id, similarity, title, reason,
-                               raw_path, run_id, fetched_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
-             ON CONFLICT(source, url) DO NOTHING",
-            params![
-                page.source,
-                page.url,
-                kind,
-                m,
-                id,
-                sim,
-                item.title,
-                reason,
-                page.raw_path,
-                run_id,
-                now()
-            ],
-        )
-        .map_err(sq)?;
+        let urls =
+            std::iter::once(&page.url).chain(page.linked_as.iter().filter(|u| **u != page.url));
+        for url in urls {
+            // A page that failed before and now worked replaces its 'failed' row.
+            tx.execute(
+                "INSERT INTO pages(source, url, outcome, match, item_id, similarity, title, reason,
+                                   raw_path, run_id, fetched_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+                 ON CONFLICT(source, url) DO UPDATE SET outcome = excluded.outcome,
+                     match = excluded.match, item_id = excluded.item_id,
+                     similarity = excluded.similarity, title = excluded.title,
+                     reason = excluded.reason, raw_path = excluded.raw_path,
+                     run_id = excluded.run_id, fetched_at = excluded.fetched_at
+                     WHERE outcome = 'failed'",
+                params![
+                    page.source,
+                    url,
+                    kind,
+                    m,
+                    id,
+                    sim,
+                    item.title,
+                    reason,
+                    page.raw_path,
+                    run_id,
+                    now()
+                ],
+            )
+            .map_err(sq)?;
+        }
         tx.commit().map_err(sq)?;
         Ok(outcome)
     }
@@ -192,7 +239,9 @@ impl Store {
             .execute(
                 "INSERT INTO pages(source, url, outcome, title, reason, run_id, fetched_at)
                  VALUES (?1, ?2, 'filtered', ?3, ?4, ?5, ?6)
-                 ON CONFLICT(source, url) DO NOTHING",
+                 ON CONFLICT(source, url) DO UPDATE SET outcome = 'filtered',
+                     title = excluded.title, reason = excluded.reason
+                     WHERE outcome = 'failed'",
                 params![source, url, title, reason, run_id, now()],
             )
             .map_err(|e| self.err(e))?;

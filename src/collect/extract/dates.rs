@@ -33,9 +33,22 @@ pub fn find_all(text: &str) -> Vec<Found> {
     out
 }
 
-/// The first date in `text`.
+/// The first date in `text` (stops at it).
 pub fn find_first(text: &str) -> Option<Found> {
-    find_all(text).into_iter().next()
+    let chars: Vec<char> = text.chars().collect();
+    (0..chars.len()).find_map(|i| {
+        arabic_at(&chars, i)
+            .or_else(|| chinese_at(&chars, i))
+            .map(|(f, _)| f)
+    })
+}
+
+/// Does `text` begin with a date? Looks at its first 40 characters only.
+pub fn starts_with_date(text: &str) -> bool {
+    let chars: Vec<char> = text.chars().take(40).collect();
+    arabic_at(&chars, 0)
+        .or_else(|| chinese_at(&chars, 0))
+        .is_some()
 }
 
 /// A date in a URL path: `t20261128_1.html`, `/20261128/`, `/202611/28/`, `/2026-11/28/`,

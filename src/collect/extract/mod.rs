@@ -235,12 +235,18 @@ pub fn extract(
 /// Maximum nesting of container tags a page may have.
 const MAX_NESTING: usize = 3000;
 
-/// A cheap scan for absurd nesting: counts open minus close tags of elements that must be
-/// closed explicitly (p, li, td… close implicitly and are not counted). Returns the limit
-/// when the depth exceeds it.
-fn too_deep(html: &str) -> Option<usize> {
+/// A cheap scan for absurd nesting, in one pass: a stack of open element names, where a
+/// close tag pops back to its element if it is among the last few opened (as browsers
+/// recover) and is otherwise ignored. Void elements and those that close implicitly (p, li,
+/// td…) are not counted. Returns the limit when the depth exceeds it.
+pub(crate) fn too_deep(html: &str) -> Option<usize> {
+    const VOID_OR_IMPLICIT: &[&[u8]] = &[
+        b"br", b"img", b"meta", b"link", b"input", b"hr", b"col", b"area", b"base", b"embed",
+        b"param", b"source", b"track", b"wbr", b"p", b"li", b"td", b"th", b"tr", b"option", b"dd",
+        b"dt", b"html", b"head", b"body", b"tbody", b"thead",
+    ];
     let b = html.as_bytes();
-    let mut depth: usize = 0;
+    let mut stack: Vec<&[u8]> = Vec::new();
     let mut i = 0;
     while let Some(off) = b[i..].iter().position(|c| *c == b'<') {
         i += off + 1;
@@ -250,33 +256,29 @@ fn too_deep(html: &str) -> Option<usize> {
         while end < b.len() && b[end].is_ascii_alphanumeric() {
             end += 1;
         }
+        if end == start {
+            continue;
+        }
         let name = &b[start..end];
-        let counted = [
-            &b"div"[..],
-            b"span",
-            b"section",
-            b"article",
-            b"table",
-            b"font",
-            b"ul",
-            b"ol",
-            b"blockquote",
-            b"center",
-            b"a",
-            b"b",
-            b"em",
-            b"strong",
-        ]
-        .iter()
-        .any(|t| name.eq_ignore_ascii_case(t));
-        if counted {
-            if close {
-                depth = depth.saturating_sub(1);
-            } else {
-                depth += 1;
-                if depth > MAX_NESTING {
-                    return Some(MAX_NESTING);
-                }
+        if VOID_OR_IMPLICIT
+            .iter()
+            .any(|v| name.eq_ignore_ascii_case(v))
+        {
+            continue;
+        }
+        if close {
+            let from = stack.len().saturating_sub(8);
+            if let Some(k) = stack[from..]
+                .iter()
+                .rposition(|t| t.eq_ignore_ascii_case(name))
+            {
+                stack.truncate(from + k);
+            }
+        } else {
+            // Self-closing syntax (<div/>) opens nothing in HTML either, except in SVG.
+            stack.push(name);
+            if stack.len() > MAX_NESTING {
+                return Some(MAX_NESTING);
             }
         }
     }
@@ -986,8 +988,13 @@ fn labelled(text: &str, labels: &[&str]) -> Option<String> {
             };
             // The value may be the next text node ("来源：<a>中国新闻网</a>").
             let rest = rest.trim_start_matches([' ', '\u{3000}', '\u{a0}', '\n']);
-            let mut end = rest.len();
-            for (j, c) in rest.char_indices() {
+            // Values are short: look at 48 characters at most.
+            let mut end = rest
+                .char_indices()
+                .nth(48)
+                .map(|(k, _)| k)
+                .unwrap_or(rest.len());
+            for (j, c) in rest[..end].char_indices() {
                 if c.is_whitespace()
                     || matches!(
                         c,
@@ -1005,8 +1012,7 @@ fn labelled(text: &str, labels: &[&str]) -> Option<String> {
                             | '；'
                     )
                     || STOP_WORDS.iter().any(|w| rest[j..].starts_with(w))
-                    || (c.is_ascii_digit()
-                        && dates::find_first(&rest[j..]).is_some_and(|f| f.pos == 0))
+                    || (c.is_ascii_digit() && dates::starts_with_date(&rest[j..]))
                 {
                     end = j;
                     break;
