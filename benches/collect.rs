@@ -192,7 +192,8 @@ fn project(root: &Path, starts: &[String], fetch: &str, max_pages: usize) {
     std::fs::write(root.join("pipelines/news.toml"), p).unwrap();
 }
 
-/// Runs the pipeline; returns (seconds, peak RSS of the child in MB, new items).
+/// Runs the pipeline; returns (seconds, peak RSS of the child in MB, pages taken in: new
+/// plus duplicates plus filtered).
 fn run(root: &Path) -> (f64, f64, u64) {
     let t = Instant::now();
     let out = Command::new(BIN)
@@ -207,8 +208,18 @@ fn run(root: &Path) -> (f64, f64, u64) {
         String::from_utf8_lossy(&out.stderr)
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
-    let new = v[0]["counts"]["new"].as_u64().unwrap_or(0);
-    (secs, child_peak_mb(), new)
+    let c = &v[0]["counts"];
+    let n = ["new", "duplicate", "skipped"]
+        .iter()
+        .map(|k| c[*k].as_u64().unwrap_or(0))
+        .sum();
+    if c["duplicate"].as_u64().unwrap_or(0) > 0 {
+        eprintln!(
+            "  ({} of the pages were duplicates of others)",
+            c["duplicate"]
+        );
+    }
+    (secs, child_peak_mb(), n)
 }
 
 /// Peak RSS of the largest child so far (getrusage keeps the maximum over waited children,
@@ -248,7 +259,7 @@ fn main() {
             let p = tempfile::tempdir().unwrap();
             project(p.path(), &[srv.url("/list_0.html")], off, size.div_ceil(20));
             let (secs, mb, new) = run(p.path());
-            assert_eq!(new as usize, size, "pages stored");
+            assert_eq!(new as usize, size, "pages taken in");
             rates.push(size as f64 / secs);
             peak = mb;
         }

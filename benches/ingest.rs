@@ -20,51 +20,45 @@ fn env(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
-/// A ~450-character paragraph that differs from item to item (phrases drawn with an LCG
-/// seeded by `seed`): templated bodies would all be near-duplicates of each other, and
-/// near-duplicate detection is part of what ingest does.
+/// A ~400-character paragraph that differs from item to item: office phrases mixed with
+/// words of common characters drawn with an LCG seeded by `seed`. Templated bodies would
+/// all be near-duplicates of each other (and near-duplicate detection is part of what
+/// ingest does); a tiny vocabulary would make every item a near-duplicate candidate of
+/// every other, which real text is not.
 fn para(seed: usize) -> String {
-    const WORDS: &[&str] = &[
+    const PHRASES: &[&str] = &[
         "会议指出",
-        "坚持以人民为中心",
-        "紧扣全市中心工作",
         "依法履行监督职责",
         "代表建议办理",
         "营商环境",
         "乡村振兴",
-        "生态环境保护",
         "专题调研",
-        "走访企业和群众",
-        "收集意见建议",
-        "形成调研报告",
-        "提交常委会审议",
         "执法检查",
         "预算审查监督",
         "基层立法联系点",
         "民生实事项目",
-        "跟踪问效",
         "代表联络站",
         "听取和审议",
-        "养老服务",
-        "学前教育",
-        "安全生产",
-        "城市更新",
-        "物业管理",
-        "食品安全",
-        "东城区",
-        "西湖县",
-        "南山县",
-        "高新区",
     ];
+    const CHARS: &str = "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定行学法所民得经十三之进着等部度家电力里如水化高自二理起小物现实加量都两体制机当使点从业本去把性好应开它合还因由其些然前外天政四日那社义事平形相全表间样与关各重新线内数正心反你明看原又么利比或但质气第向道命此变条只没结解问意建月公无系军很情者最立代想已通并提直题党程展五果料象员革位入常文总次品式活设及管特件长求老头基资边流路级少图山统接知较将组见计别她手角期根论运农指几九区强放决西被干做必战先回则任取据处队南给色光门即保治北造百规热领七海口东导器压志世金增争济阶油思术极交受联什认六共权收证改清己美再采转更单风切打白教速花带安场身车例真务具万每目至达走积示议声报斗完类八离华名确才科张信马节话米整空元况今集温传土许步群广石记需段研界拉林律叫且究观越织装影算低持音众书布复容儿须际商非验连断深难近矿千周委素技备半办青省列习响约支般史感劳便团往酸历市克何除消构府称太准精值号率族维划选标写存候毛亲快效斯院查江型眼王按格养易置派层片始却专状育厂京识适属圆包火住调满县局照参红细引听该铁价严";
+    let chars: Vec<char> = CHARS.chars().collect();
     let mut x = (seed as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
-    let mut out = String::new();
-    for k in 0..40 {
+    let mut next = move || {
         x = x
             .wrapping_mul(6364136223846793005)
             .wrapping_add(1442695040888963407);
-        out.push_str(WORDS[(x >> 33) as usize % WORDS.len()]);
-        out.push_str(&format!("{}", (x >> 20) % 100));
-        out.push_str(if k % 5 == 4 { "。" } else { "，" });
+        (x >> 33) as usize
+    };
+    let mut out = String::new();
+    for k in 0..36 {
+        if k % 3 == 0 {
+            out.push_str(PHRASES[next() % PHRASES.len()]);
+        } else {
+            for _ in 0..2 + next() % 3 {
+                out.push(chars[next() % chars.len()]);
+            }
+        }
+        out.push_str(if k % 6 == 5 { "。" } else { "，" });
     }
     out
 }

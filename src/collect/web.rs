@@ -662,6 +662,9 @@ impl<'c, 'a> Harvest<'c, 'a> {
     ) -> Result<Self, SourceError> {
         let fetcher =
             Fetcher::new(settings.clone()).map_err(|e| SourceError::Config(e.to_string()))?;
+        // Per-page commits need not wait for the disk (see Store::set_durable); `finish`
+        // and Drop restore full durability.
+        ctx.store.set_durable(false)?;
         for (origin, body) in ctx.store.fresh_robots(24)? {
             fetcher.remember_robots(&origin, &body);
         }
@@ -992,6 +995,9 @@ impl<'c, 'a> Harvest<'c, 'a> {
     }
 
     fn finish(mut self) -> SourceReport {
+        if let Err(e) = self.ctx.store.set_durable(true) {
+            tracing::warn!("{e}");
+        }
         let stats = self.fetcher.stats();
         self.run.requests = stats.requests;
         self.run.not_modified = stats.not_modified;
@@ -1012,7 +1018,15 @@ impl<'c, 'a> Harvest<'c, 'a> {
             tracing::warn!("无法记录来源运行情况：{e}");
         }
         self.report.run = Some(self.run.clone());
-        self.report
+        std::mem::take(&mut self.report)
+    }
+}
+
+impl Drop for Harvest<'_, '_> {
+    /// Whatever way the source ends (an error included), the store goes back to full
+    /// durability for the inbox and everything else.
+    fn drop(&mut self) {
+        let _ = self.ctx.store.set_durable(true);
     }
 }
 

@@ -365,6 +365,17 @@ impl Store {
         Ok(store)
     }
 
+    /// `synchronous = FULL` (the default) or `NORMAL`. NORMAL in WAL mode still never
+    /// corrupts the database and survives a process crash; only a power cut may lose the
+    /// last commits. Web collection uses it: a lost page commit takes its ledger row with it,
+    /// so the page is simply fetched again next run, and nothing outside the database (unlike
+    /// an inbox file's move) depends on the commit having reached the disk.
+    pub fn set_durable(&mut self, full: bool) -> Result<()> {
+        self.conn
+            .pragma_update(None, "synchronous", if full { "FULL" } else { "NORMAL" })
+            .map_err(|e| self.err(e))
+    }
+
     /// Sets the near-duplicate threshold (containment, 0..1); None turns detection off.
     pub fn set_near_threshold(&mut self, t: Option<f64>) {
         self.near_threshold = t;
