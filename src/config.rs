@@ -44,7 +44,7 @@ pub struct DedupSettings {
     /// Link near-duplicates to the first item instead of storing them again.
     pub near_duplicates: bool,
     /// Share of the shorter text's 4-character shingles found in the other text at or above
-    /// which two items are the same story (0.5–0.95; default 0.7).
+    /// which two items are the same story (0.5–0.95; default 0.85).
     pub near_threshold: f64,
 }
 

@@ -142,7 +142,7 @@ pub fn exec(g: &Global, a: Args) -> anyhow::Result<ExitCode> {
         );
         let c = &s.counts;
         println!(
-            "  新增 {}　重复 {}　隔离 {}　失败 {}　已收过 {}",
+            "  新增 {}　重复 {}　隔离 {}　失败 {}　跳过 {}（已收过或被筛掉）",
             c.new, c.duplicate, c.quarantined, c.failed, c.skipped
         );
         let quarantined = store.quarantined_in_run(s.run_id)?;

@@ -30,7 +30,7 @@ pub fn exec(g: &Global, a: Args) -> anyhow::Result<ExitCode> {
     }
     let tz = project.tz();
     println!(
-        "{}{}{}{}{}新增 重复 隔离 失败 已收过",
+        "{}{}{}{}{}新增 重复 隔离 失败   跳过",
         pad("编号", 6),
         pad("流水线", 14),
         pad("方式", 6),

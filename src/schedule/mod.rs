@@ -218,7 +218,7 @@ async fn run_job(
     match res {
         // Printed, not logged: this is what an operator watching `serve` wants to see.
         Ok(Ok(s)) => eprintln!(
-            "{} 流水线「{name}」运行 #{} {}：新增 {}，重复 {}，隔离 {}，失败 {}，已收过 {}",
+            "{} 流水线「{name}」运行 #{} {}：新增 {}，重复 {}，隔离 {}，失败 {}，跳过 {}",
             Utc::now()
                 .with_timezone(&project.tz())
                 .format("%Y-%m-%d %H:%M:%S"),

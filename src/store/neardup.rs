@@ -23,8 +23,11 @@ pub const MIN_LENGTH_RATIO: f64 = 0.4;
 /// Default containment above which two texts are the same story. Measured on
 /// tests/fixtures/neardup (60 labelled pairs): every positive ≥ 0.88 (reprints with edited
 /// titles, added leads, light rewording, truncation), every hard negative (same template,
-/// same topic, series sharing boilerplate) ≤ 0.45.
-pub const DEFAULT_THRESHOLD: f64 = 0.7;
+/// same topic, series sharing boilerplate) ≤ 0.45. On 4,000 real 新闻联播 items the
+/// closest pairs of *different* stories were template news: 0.80 (the Hong Kong and the
+/// Macao NPC-deputy election meetings) and 0.76; re-broadcasts of one story were ≥ 0.99.
+/// Hence 0.85.
+pub const DEFAULT_THRESHOLD: f64 = 0.85;
 
 /// The shingle set of `text`: hashes of every 4-character window of its Han characters,
 /// letters and digits (punctuation, spaces and Markdown marks removed, width folded),
