@@ -482,3 +482,52 @@ fn a_crash_mid_collection_loses_nothing_and_duplicates_nothing() {
     assert_eq!(runs[1]["status"], "interrupted", "{runs:#}");
     assert_eq!(runs[0]["counts"]["new"], 11, "{runs:#}");
 }
+
+#[test]
+fn an_article_split_over_pages_is_stored_whole() {
+    let page = |n: usize, next: Option<&str>| -> fixture::Handler {
+        let next = next.map(|h| format!("<div class=\"pager\"><a href=\"{h}\">下一页</a></div>"));
+        let html = format!(
+            "<html><head><title>市人大常委会调研报告_江北人大网</title></head><body>\
+             <h1>市人大常委会调研报告</h1><div class=\"info\">发布时间：2026-11-02</div>\
+             <div class=\"content\"><p>第{n}页的正文，内容是关于基层立法联系点建设情况的调研，共走访十二个联系点。</p>\
+             <p>第{n}页的第二段，调研组提出了完善工作机制、加强队伍建设等意见建议。</p></div>{}\
+             <div class=\"pn\">下一篇：<a href=\"/other.html\">另一篇文章标题很长</a></div></body></html>",
+            next.unwrap_or_default()
+        );
+        Arc::new(move |_| (200, vec![], html.clone().into_bytes()))
+    };
+    let list: fixture::Handler = Arc::new(|_| {
+        (
+            200,
+            vec![],
+            "<html><body><ul class=\"l\"><li><a href=\"/r/t1.html\">市人大常委会调研报告</a></li></ul></body></html>"
+                .as_bytes()
+                .to_vec(),
+        )
+    });
+    let srv = fixture::builder()
+        .route("/list.html", list)
+        .route("/r/t1.html", page(1, Some("t1_2.html")))
+        .route("/r/t1_2.html", page(2, Some("t1_3.html")))
+        .route("/r/t1_3.html", page(3, None))
+        .start();
+    let dir = project(&format!(
+        "{FAST}\n[[sources]]\ntype = \"web\"\nname = \"r\"\nstart = [\"{}\"]\nlinks = \"ul.l a\"\n",
+        srv.url("/list.html")
+    ));
+    ok(dir.path(), &["run", "news"]);
+    let conn = db(dir.path());
+    let body: String = conn
+        .query_row("SELECT body FROM items", [], |r| r.get(0))
+        .unwrap();
+    for n in 1..=3 {
+        assert!(body.contains(&format!("第{n}页的正文")), "{body}");
+    }
+    assert!(
+        !body.contains("下一页") && !body.contains("下一篇"),
+        "{body}"
+    );
+    // 下一篇 is another article: not followed.
+    assert!(!srv.log().iter().any(|l| l.path == "/other.html"));
+}

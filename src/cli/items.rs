@@ -39,7 +39,7 @@ pub fn exec(g: &Global, a: Args) -> anyhow::Result<ExitCode> {
         "{}{}{}{}标题",
         pad("编号", 14),
         pad("状态", 8),
-        pad("单位", 26),
+        pad("单位/来源", 26),
         pad("作者", 16),
     );
     for it in &items {
@@ -63,7 +63,14 @@ pub fn exec(g: &Global, a: Args) -> anyhow::Result<ExitCode> {
             "{}{}{}{}{}",
             pad(&it.id, 14),
             pad(status, 8),
-            pad(&truncate(it.unit.as_deref().unwrap_or("—"), 24), 26),
+            // News has no reporting unit: show where it was published instead.
+            pad(
+                &truncate(
+                    it.unit.as_deref().or(it.outlet.as_deref()).unwrap_or("—"),
+                    24
+                ),
+                26
+            ),
             pad(&truncate(&authors.join("、"), 14), 16),
             truncate(&it.title, 60)
         );

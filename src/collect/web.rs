@@ -842,6 +842,7 @@ impl<'c, 'a> Harvest<'c, 'a> {
                 article.author = Some(e.authors.join("、"));
             }
         }
+        self.follow_pages(&mut article);
         let title_n = article.title.chars().filter(|c| !c.is_whitespace()).count();
         let body_n = article.body.chars().filter(|c| !c.is_whitespace()).count();
         if title_n == 0 {
@@ -855,6 +856,37 @@ impl<'c, 'a> Harvest<'c, 'a> {
             );
         }
         self.take_article(&page.url, Some(linked), article, raw_path)
+    }
+
+    /// Appends the later pages of an article split over several (at most 20), fetched one
+    /// after another with the same politeness.
+    fn follow_pages(&mut self, article: &mut Article) {
+        let mut seen = HashSet::new();
+        while let Some(next) = article.next_page.take() {
+            if seen.len() >= 20 || !seen.insert(next.to_string()) {
+                break;
+            }
+            let f = self.fetcher.clone();
+            let page = match self.rt.block_on(f.get(&next, None)) {
+                Ok(Fetched::Page(p)) => p,
+                Ok(Fetched::NotModified(_)) => break,
+                Err(e) => {
+                    self.problem(format!("文章的后续页 {e}"));
+                    break;
+                }
+            };
+            let Ok(Document::Article { article: more, .. }) =
+                read_document(&page, Some(&self.rules), self.offset)
+            else {
+                break;
+            };
+            if !more.body.is_empty() {
+                article.body.push_str("\n\n");
+                article.body.push_str(&more.body);
+            }
+            article.images.extend(more.images);
+            article.next_page = more.next_page;
+        }
     }
 
     /// A page that yielded no article (an error page served with 200, a redesign): reported,

@@ -277,6 +277,10 @@ pub struct ItemSummary {
     pub collected_at: String,
     pub authors: Vec<Author>,
     pub chars: i64,
+    /// News: the outlet (来源), the page's URL and its publish time.
+    pub outlet: Option<String>,
+    pub url: Option<String>,
+    pub published_at: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -723,7 +727,7 @@ impl Store {
             .conn
             .prepare(
                 "SELECT i.id, i.kind, u.name, i.title, i.status, i.section, i.written_at,
-                        i.collected_at, length(i.body)
+                        i.collected_at, length(i.body), i.outlet, i.url, i.published_at
                  FROM items i LEFT JOIN units u ON u.id = i.unit_id
                  WHERE ?1 IS NULL OR i.status = ?1
                  ORDER BY i.collected_at DESC, i.rowid DESC LIMIT ?2",
@@ -742,6 +746,9 @@ impl Store {
                     collected_at: r.get(7)?,
                     authors: Vec::new(),
                     chars: r.get(8)?,
+                    outlet: r.get(9)?,
+                    url: r.get(10)?,
+                    published_at: r.get(11)?,
                 })
             })
             .map_err(|e| self.err(e))?

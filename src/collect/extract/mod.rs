@@ -93,6 +93,9 @@ pub struct Article {
     /// Rule selectors that matched nothing on this page ("rules.body: div.content").
     #[serde(skip)]
     pub misses: Vec<String>,
+    /// The article's own next page ("下一页" to `name_2.html`), for articles split over pages.
+    #[serde(skip)]
+    pub next_page: Option<Url>,
 }
 
 /// Extracts an article from `html` fetched from `url`. `offset` is the project's UTC offset,
@@ -115,6 +118,7 @@ pub fn extract(
             body: String::new(),
             images: Vec::new(),
             misses: vec![format!("页面标签嵌套超过 {depth} 层，结构异常，未解析")],
+            next_page: None,
         };
     }
     let doc = Html::parse_document(html);
@@ -220,6 +224,7 @@ pub fn extract(
                 .filter(|a| !a.contains('网') && !a.contains("人大"))
         });
 
+    let next_page = article_next_page(&doc, url);
     Article {
         title,
         published,
@@ -229,7 +234,35 @@ pub fn extract(
         body,
         images,
         misses,
+        next_page,
     }
+}
+
+/// A link to the next page of the same article: its text says 下一页 (not 下一篇, which is
+/// another article) and its address is this page's with a page number, as CMSs write them
+/// (`t20261120_1015_1.html`, `content_5001_2.htm`, `index_1.html?page=2`).
+fn article_next_page(doc: &Html, url: &Url) -> Option<Url> {
+    let sel = Selector::parse("a[href]").ok()?;
+    let stem = |u: &Url| -> String {
+        let path = u.path();
+        let file = path.rsplit('/').next().unwrap_or("");
+        let base = file.split('.').next().unwrap_or(file);
+        // Drop a trailing _N page number.
+        let base = match base.rsplit_once('_') {
+            Some((b, n)) if !n.is_empty() && n.bytes().all(|c| c.is_ascii_digit()) => b,
+            _ => base,
+        };
+        format!("{}/{}", &path[..path.len() - file.len()], base)
+    };
+    let here = stem(url);
+    doc.select(&sel).find_map(|a| {
+        let text: String = a.text().collect();
+        if text.trim() != "下一页" && text.trim() != "下页" {
+            return None;
+        }
+        let next = url.join(a.value().attr("href")?.trim()).ok()?;
+        (next != *url && next.host_str() == url.host_str() && stem(&next) == here).then_some(next)
+    })
 }
 
 /// Maximum nesting of container tags a page may have.
