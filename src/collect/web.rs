@@ -187,7 +187,7 @@ pub fn canonical_url(url: &Url) -> String {
 /// A fetched document, decoded and understood.
 pub enum Document {
     Article {
-        article: Article,
+        article: Box<Article>,
         charset: &'static str,
     },
     Feed(feed::ParsedFeed),
@@ -210,7 +210,7 @@ pub fn read_document(
     )
     .map_err(|e| e.to_string())?;
     Ok(Document::Article {
-        article: extract::extract(&text, &page.url, rules, offset),
+        article: Box::new(extract::extract(&text, &page.url, rules, offset)),
         charset,
     })
 }
@@ -817,7 +817,7 @@ impl<'c, 'a> Harvest<'c, 'a> {
     ) -> Result<bool, SourceError> {
         let raw_path = self.save_raw(&page.bytes);
         let mut article = match read_document(&page, Some(&self.rules), self.offset) {
-            Ok(Document::Article { article, .. }) => article,
+            Ok(Document::Article { article, .. }) => *article,
             Ok(Document::Feed(_)) => {
                 return self.unextracted(linked, "是订阅源而不是文章页".into(), raw_path);
             }

@@ -165,12 +165,17 @@ pub fn extract(
         els.iter()
             .find_map(|e| dates::find_first(&e.text().collect::<String>()))
     });
+    // A "发布时间" label anywhere beats an "更新时间" next to the title.
+    let page = std::cell::OnceCell::new();
+    let page_text = || page.get_or_init(|| page_text(&doc)).as_str();
     let found = rule_date
         .or_else(|| meta_date(&meta))
-        .or_else(|| labelled_date(&zone))
+        .or_else(|| labelled_date(&zone, PUBLISH_LABELS))
+        .or_else(|| labelled_date(page_text(), PUBLISH_LABELS))
+        .or_else(|| labelled_date(&zone, OTHER_DATE_LABELS))
         .or_else(|| dates::find_first(&zone))
         .or_else(|| time_element(&doc))
-        .or_else(|| labelled_date(&page_text(&doc)))
+        .or_else(|| labelled_date(page_text(), OTHER_DATE_LABELS))
         .or_else(|| trailing_date(&body_lines));
     let (published, published_has_time) = match found {
         Some(f) => (Some(to_time(f, offset)), f.has_time),
@@ -402,6 +407,15 @@ pub fn strip_site_suffix(t: &str) -> String {
             break;
         }
     }
+    // Some sites put their name first: "白沙县人大网--县人大常委会组织代表视察……".
+    for sep in ["--", "——", "_", " - ", "|", "｜"] {
+        if let Some((head, tail)) = t.split_once(sep) {
+            let (head, tail) = (head.trim(), tail.trim());
+            if site_like(head) && tail.chars().count() >= 6 {
+                return tail.to_string();
+            }
+        }
+    }
     t
 }
 
@@ -448,7 +462,7 @@ fn generic_title<'a>(
     // contains: the longest wins (the on-page title without the site suffix).
     let mut best: Option<(usize, String, ElementRef)> = None;
     if let Ok(sel) = Selector::parse(
-        "h1, h2, h3, .title, .tit, .article-title, .rich_media_title, #title, [class*=title], td.biaoti, .bt",
+        "h1, h2, h3, .title, .tit, .article-title, .rich_media_title, #title, [class*=title], [id*=title], td.biaoti, .bt",
     ) {
         for e in doc.select(&sel) {
             if markdown::has_noise_hint(&e) {
@@ -919,20 +933,11 @@ fn meta_date(meta: &HashMap<String, String>) -> Option<dates::Found> {
         .find_map(|k| meta.get(*k).and_then(|v| dates::find_first(v)))
 }
 
-const DATE_LABELS: &[&str] = &[
-    "发布时间",
-    "发布日期",
-    "发表时间",
-    "发稿时间",
-    "更新时间",
-    "发文日期",
-    "成文日期",
-    "时间",
-    "日期",
-];
+const PUBLISH_LABELS: &[&str] = &["发布时间", "发布日期", "发表时间", "发稿时间", "发布于"];
+const OTHER_DATE_LABELS: &[&str] = &["更新时间", "发文日期", "成文日期", "时间", "日期"];
 
-fn labelled_date(text: &str) -> Option<dates::Found> {
-    for label in DATE_LABELS {
+fn labelled_date(text: &str, labels: &[&str]) -> Option<dates::Found> {
+    for label in labels {
         let mut from = 0;
         while let Some(i) = text[from..].find(label) {
             let start = from + i + label.len();
