@@ -531,3 +531,54 @@ fn an_article_split_over_pages_is_stored_whole() {
     // 下一篇 is another article: not followed.
     assert!(!srv.log().iter().any(|l| l.path == "/other.html"));
 }
+
+#[test]
+fn retry_after_is_honoured() {
+    let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let c = calls.clone();
+    let busy_once: fixture::Handler = Arc::new(move |_| {
+        if c.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+            (
+                503,
+                vec![("Retry-After".into(), "1".into())],
+                b"busy".to_vec(),
+            )
+        } else {
+            (
+                200,
+                vec![],
+                "<html><body><h1>市人大常委会召开主任会议研究工作</h1><div class=\"content\"><p>会议研究了常委会第三十次会议有关事项，听取了关于代表建议办理工作情况的汇报。</p></div></body></html>"
+                    .as_bytes()
+                    .to_vec(),
+            )
+        }
+    });
+    let list: fixture::Handler = Arc::new(|_| {
+        (
+            200,
+            vec![],
+            "<html><body><ul class=\"l\"><li><a href=\"/a.html\">市人大常委会召开主任会议研究工作</a></li></ul></body></html>"
+                .as_bytes()
+                .to_vec(),
+        )
+    });
+    let srv = fixture::builder()
+        .route("/list.html", list)
+        .route("/a.html", busy_once)
+        .start();
+    let dir = project(&format!(
+        "{FAST}\n[[sources]]\ntype = \"web\"\nname = \"r\"\nstart = [\"{}\"]\nlinks = \"ul.l a\"\n",
+        srv.url("/list.html")
+    ));
+    ok(dir.path(), &["run", "news"]);
+    assert_eq!(items(dir.path()).len(), 1);
+    let at: Vec<_> = srv
+        .log()
+        .iter()
+        .filter(|l| l.path == "/a.html")
+        .map(|l| l.at)
+        .collect();
+    assert_eq!(at.len(), 2);
+    let gap = at[1].duration_since(at[0]).as_secs_f64();
+    assert!(gap >= 0.9, "retried after {gap:.2}s despite Retry-After: 1");
+}

@@ -302,6 +302,16 @@ impl Fetcher {
             ));
         }
         if !(200..300).contains(&status) {
+            // "Come back in N seconds" (429/503): the whole host waits, up to two minutes.
+            if matches!(status, 429 | 503)
+                && let Some(wait) = resp
+                    .headers()
+                    .get(reqwest::header::RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.trim().parse::<u64>().ok())
+            {
+                host.postpone(Duration::from_secs(wait.min(120))).await;
+            }
             return Err(FetchError::Status {
                 url: url.to_string(),
                 status,
@@ -555,15 +565,24 @@ impl Host {
             }
         };
         let delay = *lock(&self.delay);
+        let mut next = self.next_start.lock().await;
+        let now = Instant::now();
+        if *next > now {
+            tokio::time::sleep(*next - now).await;
+        }
         if !delay.is_zero() {
-            let mut next = self.next_start.lock().await;
-            let now = Instant::now();
-            if *next > now {
-                tokio::time::sleep(*next - now).await;
-            }
             *next = Instant::now() + delay;
         }
         permit
+    }
+
+    /// No request to this host starts before `d` from now (Retry-After).
+    async fn postpone(&self, d: Duration) {
+        let mut next = self.next_start.lock().await;
+        let until = Instant::now() + d;
+        if until > *next {
+            *next = until;
+        }
     }
 
     fn raise_delay(&self, d: Duration) {
