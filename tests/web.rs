@@ -166,9 +166,20 @@ include = ["人大", "代表"]
         assert!(s["broken"].is_null(), "{s}");
         assert!(s["health"]["last_success"].is_string(), "{s}");
     }
-    // The search index has the news.
+    // The search index has the news, named by outlet.
     let hits = json(dir.path(), &["search", "基层立法联系点", "--json"]);
     assert!(hits["total"].as_u64().unwrap() >= 1, "{hits}");
+    let hits = json(
+        dir.path(),
+        &[
+            "search",
+            "食品安全法",
+            "单位:江北市人大常委会办公室",
+            "--json",
+        ],
+    );
+    assert!(hits["total"].as_u64().unwrap() >= 1, "{hits}");
+    assert_eq!(hits["hits"][0]["unit"], "江北市人大常委会办公室", "{hits}");
 }
 
 #[test]

@@ -33,8 +33,9 @@ pub use snippet::Snippet;
 
 use crate::store::{Store, StoreError};
 
-/// Bump when the schema or the analysis changes: older indexes are rebuilt.
-const SCHEMA_VERSION: u32 = 3;
+/// Bump when the schema, the analysis or what a document holds changes: older indexes are
+/// rebuilt. (4: news carry their outlet in the unit field.)
+const SCHEMA_VERSION: u32 = 4;
 /// Writer memory budget; tantivy splits it between its threads.
 const WRITER_BYTES: usize = 256 * 1024 * 1024;
 

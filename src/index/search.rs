@@ -202,7 +202,7 @@ impl SearchIndex {
                 .map(|u| match registry.resolve(u) {
                     Some(def) => def.name.clone(),
                     None => {
-                        warnings.push(format!("未登记的单位「{u}」，按原文筛选"));
+                        warnings.push(format!("未登记的单位「{u}」，按原文筛选（新闻按来源筛选）"));
                         u.clone()
                     }
                 })

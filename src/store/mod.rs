@@ -960,7 +960,10 @@ impl Store {
     }
 }
 
-const INDEX_DOC_SQL: &str = "SELECT i.id, i.kind, u.name, i.section, i.status, i.title, i.body,
+// News has no reporting unit; its outlet (来源) takes the unit's place in the index, so
+// results name where a story appeared and `单位:江北日报` finds an outlet's stories.
+const INDEX_DOC_SQL: &str =
+    "SELECT i.id, i.kind, COALESCE(u.name, i.outlet), i.section, i.status, i.title, i.body,
         i.published_at, i.written_at, i.submitted_at, i.collected_at
     FROM items i LEFT JOIN units u ON u.id = i.unit_id";
 
