@@ -191,7 +191,8 @@ pub struct Fetcher {
     client: reqwest::Client,
     settings: FetchSettings,
     hosts: Mutex<HashMap<String, Arc<Host>>>,
-    robots: Mutex<HashMap<String, Arc<Robots>>>,
+    /// One cell per origin, so concurrent first requests to a host fetch robots.txt once.
+    robots: Mutex<HashMap<String, Arc<tokio::sync::OnceCell<Arc<Robots>>>>>,
     /// robots.txt bodies fetched during this fetcher's life, for the caller to persist.
     fresh_robots: Mutex<Vec<(String, String)>>,
     stats: Mutex<FetchStats>,
@@ -237,7 +238,8 @@ impl Fetcher {
         {
             self.host(origin).raise_delay(secs(d as f64));
         }
-        lock(&self.robots).insert(origin.to_string(), Arc::new(parsed));
+        let cell = tokio::sync::OnceCell::new_with(Some(Arc::new(parsed)));
+        lock(&self.robots).insert(origin.to_string(), Arc::new(cell));
     }
 
     /// robots.txt bodies fetched by this fetcher: (origin, body).
@@ -460,15 +462,11 @@ impl Fetcher {
 
     async fn allowed(&self, url: &Url) -> Result<(), FetchError> {
         let o = origin(url);
-        let known = lock(&self.robots).get(&o).cloned();
-        let robots = match known {
-            Some(r) => r,
-            None => {
-                let r = Arc::new(self.fetch_robots(&o).await);
-                lock(&self.robots).insert(o.clone(), r.clone());
-                r
-            }
-        };
+        let cell = lock(&self.robots).entry(o.clone()).or_default().clone();
+        let robots = cell
+            .get_or_init(|| async { Arc::new(self.fetch_robots(&o).await) })
+            .await
+            .clone();
         if let Some(reason) = &robots.unavailable {
             return Err(FetchError::RobotsUnavailable {
                 url: url.to_string(),
