@@ -336,22 +336,22 @@ impl Source for WebSource {
         }
         let mut lists: Vec<ListPage> = Vec::new();
         let mut jobs: Vec<(Url, Option<feed::FeedEntry>)> = Vec::new();
+        // Chains are walked in rounds: page k of every start page is fetched at once (the
+        // starts are often different sites, whose delays then overlap).
+        let mut active: Vec<(usize, Url)> = Vec::new();
         for (chain, start) in self.def.start.iter().enumerate() {
-            let mut url = Some(
-                super::fetch::resolve_location(start, h.ctx.project_root)
-                    .map_err(|e| SourceError::Config(format!("start「{start}」：{e}")))?,
-            );
-            let mut pages = 0;
-            while let Some(list_url) = url.take() {
-                if pages >= self.def.max_pages.max(1) || h.ctx.cancel.is_cancelled() || budget == 0
-                {
-                    break;
-                }
-                pages += 1;
+            let u = super::fetch::resolve_location(start, h.ctx.project_root)
+                .map_err(|e| SourceError::Config(format!("start「{start}」：{e}")))?;
+            active.push((chain, u));
+        }
+        for _round in 0..self.def.max_pages.max(1) {
+            if active.is_empty() || h.ctx.cancel.is_cancelled() || budget == 0 {
+                break;
+            }
+            let fetched = h.fetch_lists(std::mem::take(&mut active));
+            for (chain, list_url, page) in fetched {
+                let Some(page) = page else { continue };
                 let key = canonical_url(&list_url);
-                let Some(page) = h.fetch_list(&list_url, &key) else {
-                    break;
-                };
                 let (text, _) = match decode::decode_named(
                     &page.bytes,
                     &[
@@ -362,7 +362,7 @@ impl Source for WebSource {
                     Ok(t) => t,
                     Err(e) => {
                         h.problem(format!("列表页 {list_url}：{e}"));
-                        break;
+                        continue;
                     }
                 };
                 let (links, next) =
@@ -394,8 +394,8 @@ impl Source for WebSource {
                 });
                 jobs.extend(fresh.into_iter().map(|u| (u, None)));
                 // Everything on this page was known: older pages are too.
-                if !nothing_new {
-                    url = next;
+                if !nothing_new && let Some(n) = next {
+                    active.push((chain, n));
                 }
             }
         }
@@ -635,6 +635,28 @@ fn list_links(
     (out, next.filter(|n| n != base))
 }
 
+/// Orders jobs round-robin over their hosts. Requests in flight are capped per source; in
+/// link order, one slow (polite) host would hold every slot while the others wait.
+fn interleave_hosts<T>(jobs: Vec<(Url, T)>) -> Vec<(Url, T)> {
+    let mut queues: Vec<(String, std::collections::VecDeque<(Url, T)>)> = Vec::new();
+    for (u, t) in jobs {
+        let o = super::fetch::origin(&u);
+        match queues.iter_mut().find(|(h, _)| *h == o) {
+            Some((_, q)) => q.push_back((u, t)),
+            None => queues.push((o, std::collections::VecDeque::from([(u, t)]))),
+        }
+    }
+    let mut out = Vec::new();
+    while queues.iter().any(|(_, q)| !q.is_empty()) {
+        for (_, q) in queues.iter_mut() {
+            if let Some(j) = q.pop_front() {
+                out.push(j);
+            }
+        }
+    }
+    out
+}
+
 // ---- the shared machinery ----
 
 struct Harvest<'c, 'a> {
@@ -709,6 +731,49 @@ impl<'c, 'a> Harvest<'c, 'a> {
     }
 
     /// Fetches a list page or feed conditionally. None: not modified, or failed (recorded).
+    /// Fetches several list pages at once (each conditionally); a page is None when it is
+    /// unchanged or failed (recorded).
+    fn fetch_lists(&mut self, urls: Vec<(usize, Url)>) -> Vec<(usize, Url, Option<Page>)> {
+        let mut set = tokio::task::JoinSet::new();
+        let mut out: Vec<(usize, Url, Option<Page>)> = Vec::new();
+        for (i, (chain, url)) in urls.into_iter().enumerate() {
+            let validators = match self.ctx.store.validators(&canonical_url(&url)) {
+                Ok(v) => v,
+                Err(e) => {
+                    self.failed_source(e.to_string());
+                    out.push((chain, url, None));
+                    continue;
+                }
+            };
+            let f = self.fetcher.clone();
+            set.spawn_on(
+                async move {
+                    let r = f.get(&url, validators.as_ref()).await;
+                    (i, chain, url, r)
+                },
+                self.rt.handle(),
+            );
+        }
+        let mut results = self.rt.block_on(set.join_all());
+        results.sort_by_key(|(i, ..)| *i);
+        for (_, chain, url, r) in results {
+            let page = match r {
+                Ok(Fetched::Page(p)) => Some(p),
+                Ok(Fetched::NotModified(_)) => {
+                    tracing::info!("来源「{}」：{url} 没有变化", self.name);
+                    None
+                }
+                Err(e) => {
+                    self.report.counts.failed += 1;
+                    self.failed_source(e.to_string());
+                    None
+                }
+            };
+            out.push((chain, url, page));
+        }
+        out
+    }
+
     fn fetch_list(&mut self, url: &Url, key: &str) -> Option<Page> {
         let validators = match self.ctx.store.validators(key) {
             Ok(v) => v,
@@ -744,6 +809,7 @@ impl<'c, 'a> Harvest<'c, 'a> {
             return Ok(pending);
         }
         self.ctx.progress.start(&self.name, jobs.len() as u64);
+        let jobs = interleave_hosts(jobs);
         let (tx, mut rx) = tokio::sync::mpsc::channel(8);
         let in_flight = Arc::new(tokio::sync::Semaphore::new(IN_FLIGHT));
         let mut handles = Vec::with_capacity(jobs.len());
@@ -1065,6 +1131,25 @@ impl Drop for Harvest<'_, '_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn jobs_alternate_between_hosts() {
+        let u = |s: &str| (Url::parse(s).unwrap(), ());
+        let jobs = vec![
+            u("http://a.example/1"),
+            u("http://a.example/2"),
+            u("http://a.example/3"),
+            u("http://b.example/1"),
+        ];
+        let hosts: Vec<String> = interleave_hosts(jobs)
+            .iter()
+            .map(|(u, _)| format!("{}{}", u.host_str().unwrap_or(""), u.path()))
+            .collect();
+        assert_eq!(
+            hosts,
+            ["a.example/1", "b.example/1", "a.example/2", "a.example/3"]
+        );
+    }
 
     #[test]
     fn canonical_urls() {
