@@ -156,7 +156,14 @@ pub fn is_noise_line(text: &str) -> bool {
     }
     let t = t.trim_start_matches(['【', '[', '（', '(', '|', '丨']);
     NOISE_PREFIXES.iter().any(|p| t.starts_with(p))
-        || (n < 80 && (t.contains("发布时间") || t.contains("浏览次数") || t.contains("点击数")))
+        || (n < 80
+            && ["发布时间", "浏览次数", "点击数", "版权所有", "转载请注明"]
+                .iter()
+                .any(|w| t.contains(w)))
+        // A metadata line: "2026-08-27 07:30 来源：清源日报 …".
+        || (n < 100
+            && (t.contains("来源：") || t.contains("来源:"))
+            && super::dates::find_first(t).is_some())
         || (n < 40 && (t.contains("打印") && t.contains("关闭")))
 }
 
@@ -230,7 +237,8 @@ impl<'a> Clean<'a> {
             if !has_img && is_noise_line(&text) {
                 return;
             }
-            if name.starts_with('h') && norm(&text) == norm(self.title) && !self.title.is_empty() {
+            // The title repeated inside the container (as a heading, or a bold paragraph).
+            if !self.title.is_empty() && norm(&text) == norm(self.title) {
                 return;
             }
         }

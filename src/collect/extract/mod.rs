@@ -611,6 +611,24 @@ fn is_block(name: &str) -> bool {
     )
 }
 
+/// An element whose only content is one child element.
+fn is_wrapper(e: &ElementRef<'_>) -> bool {
+    let mut elements = 0;
+    for c in e.children() {
+        match c.value() {
+            Node::Element(_) => {
+                elements += 1;
+                if elements > 1 {
+                    return false;
+                }
+            }
+            Node::Text(t) if !t.trim().is_empty() => return false,
+            _ => {}
+        }
+    }
+    elements == 1
+}
+
 /// The element(s) holding the article text, best first.
 fn best_containers<'a>(doc: &'a Html, title: Option<ElementRef<'a>>) -> Vec<ElementRef<'a>> {
     let root = Selector::parse("body")
@@ -654,7 +672,10 @@ fn best_containers<'a>(doc: &'a Html, title: Option<ElementRef<'a>>) -> Vec<Elem
             if in_link {
                 *link_len.entry(anc.id()).or_default() += n;
             }
-            if is_block(name) && blocks.len() < 3 {
+            // Styling wrappers (a <section> or <div> around a single element, as WeChat
+            // editors nest every paragraph five deep) do not count as levels: the score must
+            // reach the container the paragraphs share.
+            if is_block(name) && blocks.len() < 3 && (blocks.is_empty() || !is_wrapper(&e)) {
                 blocks.push(anc.id());
             }
         }
