@@ -77,12 +77,13 @@ pub fn exec(g: &Global, a: Args) -> anyhow::Result<ExitCode> {
     }
     let tz = project.tz();
     println!(
-        "{}{}{}{}{}{}状态",
+        "{}{}{}{}{}{}{}状态",
         pad("来源", 16),
         pad("类型", 8),
         pad("流水线", 10),
         pad("上次成功", 21),
         pad("上次新增", 10),
+        pad("每次平均", 10),
         pad("累计", 8),
     );
     for (name, kind, pipeline) in &declared {
@@ -92,8 +93,9 @@ pub fn exec(g: &Global, a: Args) -> anyhow::Result<ExitCode> {
             "web" => "网页",
             _ => "订阅源",
         };
-        let (last, new, total, state) = match h {
+        let (last, new, avg, total, state) = match h {
             None => (
+                "—".to_string(),
                 "—".to_string(),
                 "—".to_string(),
                 "—".to_string(),
@@ -105,6 +107,7 @@ pub fn exec(g: &Global, a: Args) -> anyhow::Result<ExitCode> {
                     .map(|t| local_time(t, tz))
                     .unwrap_or_else(|| "从未成功".into()),
                 h.last_new.to_string(),
+                format!("{:.1}", h.total_new as f64 / h.runs.max(1) as f64),
                 h.total_new.to_string(),
                 match broken.iter().find(|(n, _)| n == name) {
                     Some((_, v)) => format!("异常：{v}"),
@@ -113,12 +116,13 @@ pub fn exec(g: &Global, a: Args) -> anyhow::Result<ExitCode> {
             ),
         };
         println!(
-            "{}{}{}{}{}{}{}",
+            "{}{}{}{}{}{}{}{}",
             pad(name, 16),
             pad(kind_label, 8),
             pad(pipeline, 10),
             pad(&last, 21),
             pad(&new, 10),
+            pad(&avg, 10),
             pad(&total, 8),
             state
         );
