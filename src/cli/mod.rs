@@ -1,9 +1,12 @@
 //! The command line. One file per subcommand; this file holds the argument types, the
 //! project lookup and the exit-code policy (0 ok, 1 failure, 2 usage).
 
+mod adopt;
+mod adoptions;
 mod check;
 mod extract;
 mod init;
+mod instruct;
 mod items;
 mod reextract;
 mod reindex;
@@ -90,6 +93,12 @@ enum Command {
     Reextract(reextract::Args),
     /// 修改稿件状态（记入审计日志）
     Status(status::Args),
+    /// 记录稿件被采用（刊物/媒体、级别、全文/综合/摘要、日期、期号），并标为已采用
+    Adopt(adopt::Args),
+    /// 记录领导对稿件的批示（级别、领导、日期、内容）
+    Instruct(instruct::Args),
+    /// 列出采用和批示记录
+    Adoptions(adoptions::Args),
     /// 检查配置和流水线文件，列出各流水线的下次运行时间
     Check(check::Args),
     /// 生成 schemas/ 中的 JSON Schema（--check 只检查是否过期）
@@ -142,6 +151,9 @@ pub fn main() -> ExitCode {
         Command::Sources(a) => sources::exec(&g, a),
         Command::Reextract(a) => reextract::exec(&g, a),
         Command::Status(a) => status::exec(&g, a),
+        Command::Adopt(a) => adopt::exec(&g, a),
+        Command::Instruct(a) => instruct::exec(&g, a),
+        Command::Adoptions(a) => adoptions::exec(&g, a),
         Command::Check(a) => check::exec(&g, a),
         Command::Schema(a) => schema::exec(&g, a),
     };

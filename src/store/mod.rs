@@ -9,10 +9,12 @@
 //! - the database is written with `synchronous = FULL`, so a committed row survives a crash
 //!   before the file it describes is moved (collect moves files only after commit).
 
+mod adoption;
 pub mod neardup;
 mod schema;
 mod web;
 
+pub use adoption::{Adoption, How, Instruction, Level, Medium, NewAdoption};
 pub use web::{MAX_ATTEMPTS, NewPage, PageOutcome, SourceHealth, SourceRun};
 
 use std::fmt;

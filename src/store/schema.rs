@@ -3,7 +3,7 @@
 use rusqlite_migration::{M, Migrations};
 
 pub fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(V1), M::up(V2), M::up(V3)])
+    Migrations::new(vec![M::up(V1), M::up(V2), M::up(V3), M::up(V4)])
 }
 
 const V1: &str = r#"
@@ -198,6 +198,47 @@ CREATE TABLE source_runs (
     PRIMARY KEY (run_id, source)
 );
 CREATE INDEX source_runs_source ON source_runs(source, run_id);
+"#;
+
+/// Adoption (采用) and instruction (批示) records: the facts assessment points derive from.
+const V4: &str = r#"
+CREATE TABLE adoptions (
+    id           INTEGER PRIMARY KEY,
+    item_id      TEXT NOT NULL REFERENCES items(id),
+    outlet       TEXT NOT NULL,               -- 《人大信息》, 江北日报, 中国人大网 …
+    level        TEXT NOT NULL CHECK (level IN ('县', '市', '省', '国家')),
+    medium       TEXT NOT NULL
+                 CHECK (medium IN ('bulletin', 'magazine', 'newspaper', 'website', 'tv', 'radio')),
+    how          TEXT NOT NULL CHECK (how IN ('全文', '综合', '摘要')),
+    adopted_on   TEXT NOT NULL,               -- YYYY-MM-DD
+    issue        TEXT,                        -- 2026年第6期
+    front_page   INTEGER NOT NULL DEFAULT 0,  -- 头版头条 / 首条
+    evidence     TEXT,                        -- URL or note
+    recorded_at  TEXT NOT NULL,
+    actor        TEXT NOT NULL,
+    UNIQUE (item_id, outlet, adopted_on, how)
+);
+CREATE INDEX adoptions_item ON adoptions(item_id);
+CREATE INDEX adoptions_date ON adoptions(adopted_on);
+
+-- The units a combined (综合) adoption credits; for other adoptions, the item's unit.
+CREATE TABLE adoption_credits (
+    adoption_id INTEGER NOT NULL REFERENCES adoptions(id) ON DELETE CASCADE,
+    unit_id     INTEGER NOT NULL REFERENCES units(id),
+    PRIMARY KEY (adoption_id, unit_id)
+);
+
+CREATE TABLE instructions (
+    id          INTEGER PRIMARY KEY,
+    item_id     TEXT NOT NULL REFERENCES items(id),
+    level       TEXT NOT NULL CHECK (level IN ('县', '市', '省', '国家')),
+    leader      TEXT,                         -- who gave it (name or post)
+    given_on    TEXT NOT NULL,                -- YYYY-MM-DD
+    note        TEXT,                         -- the 批示 text, or a note on it
+    recorded_at TEXT NOT NULL,
+    actor       TEXT NOT NULL
+);
+CREATE INDEX instructions_item ON instructions(item_id);
 "#;
 
 #[cfg(test)]
