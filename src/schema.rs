@@ -18,6 +18,10 @@ pub fn all() -> Vec<(&'static str, String)> {
             render::<PipelineDef>("pipelines/*.toml — 流水线"),
         ),
         (
+            "rules.schema.json",
+            render::<crate::score::RuleTable>("rules/YEAR.toml — 考核计分规则"),
+        ),
+        (
             "front-matter.schema.json",
             render::<FrontMatter>("Markdown 稿件的 front matter（+++ TOML 或 --- YAML）"),
         ),

@@ -66,6 +66,20 @@ fn sample_files_validate_against_the_schemas() {
             &f.display().to_string(),
         );
     }
+    // Every shipped rule preset validates against the rules schema.
+    let rules = schema("rules.schema.json");
+    for n in ["R1", "R2", "R3", "R4"] {
+        let f = repo().join(format!("src/score/presets/{n}.toml"));
+        assert_valid(
+            &rules,
+            &toml_as_json(&std::fs::read_to_string(&f).unwrap()),
+            &f.display().to_string(),
+        );
+    }
+    assert!(
+        !rules
+            .is_valid(&serde_json::json!({"name": "x", "year": 2026, "adoption": [{"pointz": 1}]}))
+    );
     // The schema rejects what the program rejects.
     assert!(
         !pipe

@@ -8,8 +8,11 @@ mod extract;
 mod init;
 mod instruct;
 mod items;
+mod points;
+mod rank;
 mod reextract;
 mod reindex;
+mod rules;
 mod run;
 mod runs;
 mod schedule;
@@ -99,6 +102,12 @@ enum Command {
     Instruct(instruct::Args),
     /// 列出采用和批示记录
     Adoptions(adoptions::Args),
+    /// 考核计分规则：列出预设和规则文件，或从预设生成 rules/年份.toml
+    Rules(rules::Args),
+    /// 各单位（或作者）的考核积分，--explain 逐条列出来源和规则
+    Points(points::Args),
+    /// 积分排名（年、季度、月或任意时间段），可另存 CSV
+    Rank(rank::Args),
     /// 检查配置和流水线文件，列出各流水线的下次运行时间
     Check(check::Args),
     /// 生成 schemas/ 中的 JSON Schema（--check 只检查是否过期）
@@ -154,6 +163,9 @@ pub fn main() -> ExitCode {
         Command::Adopt(a) => adopt::exec(&g, a),
         Command::Instruct(a) => instruct::exec(&g, a),
         Command::Adoptions(a) => adoptions::exec(&g, a),
+        Command::Rules(a) => rules::exec(&g, a),
+        Command::Points(a) => points::exec(&g, a),
+        Command::Rank(a) => rank::exec(&g, a),
         Command::Check(a) => check::exec(&g, a),
         Command::Schema(a) => schema::exec(&g, a),
     };

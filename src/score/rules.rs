@@ -1,0 +1,267 @@
+//! Assessment rule tables: `rules/YEAR.toml`, one per year, versioned with the project.
+//! A table says what an adoption earns (first matching row), how 批示 raise it, how a
+//! co-written item is split among units, and what each unit gets per quarter regardless.
+//! Points are never typed in: the ledger derives them from adoption and 批示 records.
+
+use std::path::{Path, PathBuf};
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::diag::{self, FileError};
+
+/// `rules/YEAR.toml`.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RuleTable {
+    /// The rules' name, shown on reports (e.g. "江北市人大常委会信息工作考核办法（2026）").
+    pub name: String,
+    /// The year the table applies to: adoptions and 批示 dated in this year.
+    pub year: i32,
+    /// The same item adopted by several outlets: "sum" (default) adds every adoption,
+    /// "highest" counts only the best-paid one.
+    #[serde(default)]
+    pub repeat: Repeat,
+    /// A co-written item's points among its writers' units: "share" (default, by the
+    /// writers' shares), "half" (each unit half), "full" (each unit all).
+    #[serde(default)]
+    pub coauthors: Coauthors,
+    /// Multiplier for a front-page / lead adoption (default 1).
+    #[serde(default = "one")]
+    pub front_page: f64,
+    /// Base points every unit gets per quarter (0 = none).
+    #[serde(default)]
+    pub quarter_base: f64,
+    /// What one adoption earns; the first matching row wins.
+    pub adoption: Vec<AdoptionRule>,
+    /// What a 批示 adds or multiplies, by the leader's level; an item's highest applies.
+    #[serde(default)]
+    pub instruction: Vec<InstructionRule>,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Repeat {
+    #[default]
+    Sum,
+    Highest,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Coauthors {
+    #[default]
+    Share,
+    Half,
+    Full,
+}
+
+/// One row of the adoption table. Absent fields match anything.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AdoptionRule {
+    /// 县 / 市 / 省 / 国家.
+    #[serde(default)]
+    pub level: Option<String>,
+    /// bulletin / magazine / newspaper / website / tv / radio.
+    #[serde(default)]
+    pub medium: Option<String>,
+    /// An exact outlet name, e.g. "《中国人大》".
+    #[serde(default)]
+    pub outlet: Option<String>,
+    /// 信息 / 调研 / 宣传稿.
+    #[serde(default)]
+    pub genre: Option<String>,
+    /// 全文 / 综合 / 摘要.
+    #[serde(default)]
+    pub how: Option<String>,
+    /// Body length band, in characters (inclusive lower, exclusive upper bound).
+    #[serde(default)]
+    pub min_chars: Option<usize>,
+    #[serde(default)]
+    pub max_chars: Option<usize>,
+    /// Points the adoption earns.
+    pub points: f64,
+}
+
+/// A 批示 by a leader of `level`: multiply the item's adoption points, or add a bonus.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InstructionRule {
+    pub level: String,
+    #[serde(default)]
+    pub multiply: Option<f64>,
+    #[serde(default)]
+    pub add: Option<f64>,
+}
+
+/// The facts of one adoption that rules look at.
+pub struct AdoptionFacts<'a> {
+    pub level: &'a str,
+    pub medium: &'a str,
+    pub outlet: &'a str,
+    pub genre: Option<&'a str>,
+    pub how: &'a str,
+    pub chars: usize,
+}
+
+impl AdoptionRule {
+    pub fn matches(&self, f: &AdoptionFacts<'_>) -> bool {
+        let eq = |want: &Option<String>, got: &str| want.as_deref().is_none_or(|w| w == got);
+        eq(&self.level, f.level)
+            && eq(&self.medium, f.medium)
+            && eq(&self.outlet, f.outlet)
+            && self
+                .genre
+                .as_deref()
+                .is_none_or(|g| f.genre.unwrap_or("信息") == g)
+            && eq(&self.how, f.how)
+            && self.min_chars.is_none_or(|m| f.chars >= m)
+            && self.max_chars.is_none_or(|m| f.chars < m)
+    }
+
+    /// "市·简报·调研·全文·≥500字", for ledger lines.
+    pub fn describe(&self) -> String {
+        let mut parts: Vec<String> = Vec::new();
+        if let Some(o) = &self.outlet {
+            parts.push(o.clone());
+        }
+        if let Some(l) = &self.level {
+            parts.push(format!("{l}级"));
+        }
+        if let Some(m) = &self.medium {
+            parts.push(
+                m.parse::<crate::store::Medium>()
+                    .map(|m| m.label().to_string())
+                    .unwrap_or_else(|_| m.clone()),
+            );
+        }
+        if let Some(g) = &self.genre {
+            parts.push(g.clone());
+        }
+        if let Some(h) = &self.how {
+            parts.push(h.clone());
+        }
+        match (self.min_chars, self.max_chars) {
+            (Some(a), Some(b)) => parts.push(format!("{a}–{b}字")),
+            (Some(a), None) => parts.push(format!("≥{a}字")),
+            (None, Some(b)) => parts.push(format!("<{b}字")),
+            _ => {}
+        }
+        if parts.is_empty() {
+            "任何采用".to_string()
+        } else {
+            parts.join("·")
+        }
+    }
+}
+
+impl RuleTable {
+    pub fn parse(path: &Path, text: &str) -> Result<RuleTable, FileError> {
+        let t: RuleTable = diag::from_toml(path, text, 1)?;
+        let levels = ["县", "市", "省", "国家"];
+        for (i, r) in t.adoption.iter().enumerate() {
+            if let Some(l) = &r.level
+                && !levels.contains(&l.as_str())
+            {
+                return Err(FileError::new(
+                    path,
+                    format!("未知的级别「{l}」（可选：县、市、省、国家）"),
+                )
+                .with_key(format!("adoption[{i}].level")));
+            }
+            if let Some(m) = &r.medium
+                && m.parse::<crate::store::Medium>().is_err()
+            {
+                return Err(FileError::new(
+                    path,
+                    format!("未知的媒体类型「{m}」（可选：bulletin、magazine、newspaper、website、tv、radio）"),
+                )
+                .with_key(format!("adoption[{i}].medium")));
+            }
+            if let Some(h) = &r.how
+                && !["全文", "综合", "摘要"].contains(&h.as_str())
+            {
+                return Err(FileError::new(
+                    path,
+                    format!("未知的采用方式「{h}」（可选：全文、综合、摘要）"),
+                )
+                .with_key(format!("adoption[{i}].how")));
+            }
+        }
+        for (i, r) in t.instruction.iter().enumerate() {
+            if !levels.contains(&r.level.as_str()) {
+                return Err(FileError::new(path, format!("未知的级别「{}」", r.level))
+                    .with_key(format!("instruction[{i}].level")));
+            }
+            if r.multiply.is_some() == r.add.is_some() {
+                return Err(FileError::new(
+                    path,
+                    "批示规则需要 multiply 或 add 之一（不能都写或都不写）",
+                )
+                .with_key(format!("instruction[{i}]")));
+            }
+        }
+        Ok(t)
+    }
+
+    /// The first row matching an adoption, with its index.
+    pub fn rule_for(&self, f: &AdoptionFacts<'_>) -> Option<(usize, &AdoptionRule)> {
+        self.adoption.iter().enumerate().find(|(_, r)| r.matches(f))
+    }
+}
+
+/// `rules/YEAR.toml` of a project.
+pub fn path_for(root: &Path, year: i32) -> PathBuf {
+    root.join("rules").join(format!("{year}.toml"))
+}
+
+/// Loads the table for `year`.
+pub fn load(root: &Path, year: i32) -> Result<RuleTable, FileError> {
+    let path = path_for(root, year);
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        FileError::new(
+            &path,
+            format!(
+                "没有 {year} 年的考核规则（{e}）：用 caibian rules --init R1 --year {year} 从预设生成"
+            ),
+        )
+    })?;
+    let t = RuleTable::parse(&path, &text)?;
+    if t.year != year {
+        return Err(FileError::new(
+            &path,
+            format!("文件是 {year} 年的规则，但 year = {}", t.year),
+        )
+        .with_key("year"));
+    }
+    Ok(t)
+}
+
+/// The shipped presets, modelled on rules offices publish (see PRODUCT.md §4).
+pub const PRESETS: &[(&str, &str, &str)] = &[
+    (
+        "R1",
+        "市政府办公室式：采用计分，调研加倍，批示乘倍",
+        include_str!("presets/R1.toml"),
+    ),
+    (
+        "R2",
+        "区级部门式：季度基础分，按级计分，批示加分",
+        include_str!("presets/R2.toml"),
+    ),
+    (
+        "R3",
+        "地级市式：报送与采用分开计分，领导批示加分",
+        include_str!("presets/R3.toml"),
+    ),
+    (
+        "R4",
+        "县人大式：按刊物和字数计稿酬分",
+        include_str!("presets/R4.toml"),
+    ),
+];
