@@ -34,6 +34,9 @@ pub struct Config {
     /// De-duplication across all sources.
     #[serde(default)]
     pub dedup: DedupSettings,
+    /// Editorial value: weights, focus topics, source weights.
+    #[serde(default)]
+    pub value: crate::score::value::ValueSettings,
 }
 
 /// `[dedup]`: exact duplicates (same title and body) are always recognised; these settings

@@ -83,6 +83,25 @@ fn sample_run_stores_good_files_quarantines_bad_ones_and_is_idempotent() {
     assert_eq!(c["skipped"], 5, "{news:#}");
     assert_eq!(news[0]["status"], "ok", "{news:#}");
     assert!(out.contains("搜索索引已更新：17 篇"), "{out}");
+    // The score step ranked the inbox: the listing is sorted by value, with reasons.
+    assert!(out.contains("已评估"), "{out}");
+    let inbox = json(p, &["inbox", "--json", "-n", "100"]);
+    let totals: Vec<f64> = inbox
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["total"].as_f64().unwrap())
+        .collect();
+    assert!(totals.len() >= 40, "{}", totals.len());
+    assert!(totals.windows(2).all(|w| w[0] >= w[1]), "{totals:?}");
+    let explain = ok(
+        p,
+        &["score", inbox[0]["item_id"].as_str().unwrap(), "--explain"],
+    );
+    assert!(
+        explain.contains("时效") && explain.contains("重点") && explain.contains("新颖"),
+        "{explain}"
+    );
     let hits = json(p, &["search", "基层立法联系点", "类型:新闻", "--json"]);
     assert!(hits["total"].as_u64().unwrap() >= 1, "{hits}");
 

@@ -5,6 +5,7 @@ mod adopt;
 mod adoptions;
 mod check;
 mod extract;
+mod inbox;
 mod init;
 mod instruct;
 mod items;
@@ -17,6 +18,7 @@ mod run;
 mod runs;
 mod schedule;
 mod schema;
+mod score;
 mod search;
 mod serve;
 mod sources;
@@ -108,6 +110,10 @@ enum Command {
     Points(points::Args),
     /// 积分排名（年、季度、月或任意时间段），可另存 CSV
     Rank(rank::Args),
+    /// 收件箱：新收和审核中的稿件按编辑价值排序（--explain 显示理由）
+    Inbox(inbox::Args),
+    /// 一篇稿件的编辑价值（0–100）及其构成
+    Score(score::Args),
     /// 检查配置和流水线文件，列出各流水线的下次运行时间
     Check(check::Args),
     /// 生成 schemas/ 中的 JSON Schema（--check 只检查是否过期）
@@ -166,6 +172,8 @@ pub fn main() -> ExitCode {
         Command::Rules(a) => rules::exec(&g, a),
         Command::Points(a) => points::exec(&g, a),
         Command::Rank(a) => rank::exec(&g, a),
+        Command::Inbox(a) => inbox::exec(&g, a),
+        Command::Score(a) => score::exec(&g, a),
         Command::Check(a) => check::exec(&g, a),
         Command::Schema(a) => schema::exec(&g, a),
     };

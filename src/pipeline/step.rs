@@ -17,6 +17,8 @@ pub enum StepKind {
     Collect,
     /// Bring the search index up to date with the store (one commit).
     Index,
+    /// Compute the editorial value of every new or in-review item.
+    Score,
 }
 
 impl StepKind {
@@ -24,6 +26,7 @@ impl StepKind {
         match self {
             StepKind::Collect => &Collect,
             StepKind::Index => &IndexStep,
+            StepKind::Score => &ScoreStep,
         }
     }
 }
@@ -175,6 +178,45 @@ fn record(
     };
     if let Err(e) = ctx.store.record_source_run(ctx.run_id, &run) {
         tracing::warn!("无法记录来源运行情况：{e}");
+    }
+}
+
+/// The `score` step: editorial value of every new or in-review item, saved for listings.
+pub struct ScoreStep;
+
+impl Step for ScoreStep {
+    fn name(&self) -> &'static str {
+        "score"
+    }
+
+    fn run(&self, ctx: &mut StepCtx<'_>) -> Result<(), StepError> {
+        let today = chrono::Utc::now()
+            .with_timezone(&ctx.project.tz())
+            .date_naive();
+        let settings = &ctx.project.config.value;
+        let mut n = 0;
+        let mut best: Option<(f64, String)> = None;
+        for status in [crate::store::Status::New, crate::store::Status::Reviewing] {
+            for it in ctx.store.items(Some(status), usize::MAX >> 1)? {
+                let Some(v) = crate::score::value::score(ctx.store, settings, &it.id, today)?
+                else {
+                    continue;
+                };
+                let parts = serde_json::to_string(&v.parts).unwrap_or_else(|_| "[]".into());
+                ctx.store.save_value(&v.item_id, v.total, &parts)?;
+                n += 1;
+                if best.as_ref().is_none_or(|(b, _)| v.total > *b) {
+                    best = Some((v.total, v.title.clone()));
+                }
+            }
+        }
+        ctx.notes.push(match best {
+            Some((t, title)) => format!(
+                "已评估 {n} 篇待编稿件的编辑价值，最高 {t:.0} 分：{title}（caibian inbox 查看）"
+            ),
+            None => "没有待编稿件需要评估".to_string(),
+        });
+        Ok(())
     }
 }
 

@@ -1,5 +1,6 @@
-//! Score: assessment points (考核积分) from versioned rule tables (`rules.rs`), the ledger
-//! derived from adoption and 批示 records (`ledger.rs`), and rankings over any period.
+//! Score: editorial value for the inbox (`value.rs`), and assessment points (考核积分) from
+//! versioned rule tables (`rules.rs`), the ledger derived from adoption and 批示 records
+//! (`ledger.rs`), and rankings over any period.
 //!
 //! Invariant: points are never stored or typed in. Every total is the sum of ledger lines,
 //! and every line names the record and the rule that produced it; editing a rule table and
@@ -7,6 +8,7 @@
 
 pub mod ledger;
 pub mod rules;
+pub mod value;
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -382,6 +382,19 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
+    /// Saves an item's editorial value (total and its parts as JSON).
+    pub fn save_value(&self, item_id: &str, total: f64, parts_json: &str) -> Result<()> {
+        self.conn
+            .execute(
+                "INSERT INTO item_values(item_id, total, parts, computed_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(item_id) DO UPDATE SET total = excluded.total,
+                     parts = excluded.parts, computed_at = excluded.computed_at",
+                params![item_id, total, parts_json, now()],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
     /// Sets the near-duplicate threshold (containment, 0..1); None turns detection off.
     pub fn set_near_threshold(&mut self, t: Option<f64>) {
         self.near_threshold = t;

@@ -3,7 +3,7 @@
 use rusqlite_migration::{M, Migrations};
 
 pub fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(V1), M::up(V2), M::up(V3), M::up(V4)])
+    Migrations::new(vec![M::up(V1), M::up(V2), M::up(V3), M::up(V4), M::up(V5)])
 }
 
 const V1: &str = r#"
@@ -239,6 +239,17 @@ CREATE TABLE instructions (
     actor       TEXT NOT NULL
 );
 CREATE INDEX instructions_item ON instructions(item_id);
+"#;
+
+/// Editorial values as the pipelines' score step last computed them (timeliness decays, so
+/// `caibian inbox` recomputes; these are for listings that must not).
+const V5: &str = r#"
+CREATE TABLE item_values (
+    item_id     TEXT PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,
+    total       REAL NOT NULL,
+    parts       TEXT NOT NULL,               -- JSON: the named parts with points and reasons
+    computed_at TEXT NOT NULL
+);
 "#;
 
 #[cfg(test)]
