@@ -341,6 +341,11 @@ impl Store {
         conn.pragma_update(None, "synchronous", "FULL")
             .map_err(sq)?;
         conn.pragma_update(None, "foreign_keys", "ON").map_err(sq)?;
+        // The schema version before migrating: a database from before near-duplicate
+        // detection (V3) needs its items' band keys computed once, here and never again.
+        let before: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(sq)?;
         // SQLITE_BUSY while upgrading a read to a write is not covered by the busy timeout.
         let mut attempt = 0;
         loop {
@@ -367,7 +372,9 @@ impl Store {
             path: path.to_path_buf(),
             near_threshold: Some(neardup::DEFAULT_THRESHOLD),
         };
-        store.backfill_bands()?;
+        if (1..3).contains(&before) {
+            store.backfill_bands()?;
+        }
         Ok(store)
     }
 
@@ -400,7 +407,8 @@ impl Store {
         self.near_threshold = t;
     }
 
-    /// Gives items stored before near-duplicate detection existed their band keys.
+    /// Gives items stored before near-duplicate detection existed their band keys (once, when
+    /// a pre-V3 database is migrated).
     fn backfill_bands(&mut self) -> Result<()> {
         let path = self.path.clone();
         let sq = |source| StoreError::Sqlite {
@@ -1204,6 +1212,42 @@ mod tests {
         }])
         .unwrap();
         (dir, s)
+    }
+
+    #[test]
+    fn a_pre_v3_database_gets_band_keys_once_on_migration() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.sqlite");
+        {
+            let mut conn = Connection::open(&path).unwrap();
+            schema::migrations().to_version(&mut conn, 2).unwrap();
+            conn.execute(
+                "INSERT INTO items(id, kind, title, body, collected_at, source, content_hash,
+                                   updated_at)
+                 VALUES ('a', 'submission', '旧稿', ?1, 'x', 'inbox', 'h', 'x')",
+                ["旧数据库里的稿件正文，".repeat(20)],
+            )
+            .unwrap();
+        }
+        let s = Store::open(&path).unwrap();
+        let bands: i64 = s
+            .conn
+            .query_row(
+                "SELECT COUNT(*) FROM item_bands WHERE item_id = 'a'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(bands as usize, neardup::BANDS);
+        // A current database is not scanned again on open.
+        s.conn.execute("DELETE FROM item_bands", []).unwrap();
+        drop(s);
+        let s = Store::open(&path).unwrap();
+        let bands: i64 = s
+            .conn
+            .query_row("SELECT COUNT(*) FROM item_bands", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(bands, 0);
     }
 
     fn item(title: &str) -> NewItem {
