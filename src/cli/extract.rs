@@ -9,7 +9,6 @@ use super::Global;
 use crate::collect::extract::CompiledRules;
 use crate::collect::fetch::{FetchSettings, Fetched, Fetcher, resolve_location};
 use crate::collect::web::{Document, read_document};
-use crate::pipeline::SourceDef;
 
 #[derive(clap::Args, Debug)]
 #[command(help_template = super::HELP_TEMPLATE, next_help_heading = "选项", disable_help_flag = true)]
@@ -30,18 +29,9 @@ pub fn exec(g: &Global, a: Args) -> anyhow::Result<ExitCode> {
     let project = g.project().ok();
     let (settings, rules, offset) = match (&a.rules, &project) {
         (Some(name), Some(p)) => {
-            let found = p.pipelines.iter().find_map(|pl| {
-                pl.def.sources.iter().find_map(|s| match s {
-                    SourceDef::Web(d) if &d.name == name => Some((pl, d.rules.clone())),
-                    SourceDef::Feed(d) if &d.name == name => Some((pl, d.rules.clone())),
-                    _ => None,
-                })
-            });
-            let Some((pl, rules)) = found else {
-                bail!(
-                    "没有名为「{name}」的网页或订阅源（见 pipelines/*.toml 中 [[sources]] 的 name）"
-                );
-            };
+            let src =
+                crate::pipeline::fetch_source(&p.pipelines, name).map_err(anyhow::Error::msg)?;
+            let (pl, rules) = (src.pipeline, src.rules);
             let compiled = rules
                 .compile()
                 .map_err(|e| anyhow::anyhow!("{}：{e}", pl.path.display()))?;

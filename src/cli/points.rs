@@ -83,10 +83,9 @@ pub fn exec(g: &Global, a: Args) -> anyhow::Result<ExitCode> {
                     l.date,
                     pad(
                         &format!(
-                            "{:+}",
+                            "{}{}",
+                            if l.points >= 0.0 { "+" } else { "" },
                             score::ledger::fmt(l.points)
-                                .parse::<f64>()
-                                .unwrap_or(l.points)
                         ),
                         8
                     ),

@@ -5,11 +5,8 @@
 
 use std::process::ExitCode;
 
-use anyhow::bail;
-
 use super::Global;
 use crate::collect::web::{article_item, reread};
-use crate::pipeline::SourceDef;
 
 #[derive(clap::Args, Debug)]
 #[command(help_template = super::HELP_TEMPLATE, next_help_heading = "选项", disable_help_flag = true)]
@@ -21,23 +18,9 @@ pub struct Args {
 
 pub fn exec(g: &Global, a: Args) -> anyhow::Result<ExitCode> {
     let project = g.project()?;
-    let found = project.pipelines.iter().find_map(|pl| {
-        pl.def.sources.iter().find_map(|s| match s {
-            SourceDef::Web(d) if d.name == a.source => {
-                Some((d.rules.clone(), d.common.outlet.clone()))
-            }
-            SourceDef::Feed(d) if d.name == a.source => {
-                Some((d.rules.clone(), d.common.outlet.clone()))
-            }
-            _ => None,
-        })
-    });
-    let Some((rules, outlet)) = found else {
-        bail!(
-            "没有名为「{}」的网页或订阅源（见 pipelines/*.toml 中 [[sources]] 的 name）",
-            a.source
-        );
-    };
+    let src =
+        crate::pipeline::fetch_source(&project.pipelines, &a.source).map_err(anyhow::Error::msg)?;
+    let (rules, outlet) = (src.rules, src.outlet.map(str::to_string));
     let rules = rules.compile().map_err(|e| anyhow::anyhow!(e))?;
     let mut store = project.open_store()?;
     let offset = project.config.project.timezone.offset_now();

@@ -100,6 +100,8 @@ pub enum Fetched {
 pub enum FetchError {
     #[error("网址无效：{0}")]
     BadUrl(String),
+    #[error("无法建立 HTTP 客户端（TLS 或系统配置问题）：{0}")]
+    Client(String),
     #[error("{url}：robots.txt 不允许抓取（已遵守网站的抓取规则）")]
     Robots { url: String },
     #[error("{url}：无法获取该网站的 robots.txt（{reason}），本次不抓取，下次运行再试")]
@@ -207,10 +209,7 @@ impl Fetcher {
             .redirect(reqwest::redirect::Policy::limited(settings.max_redirects))
             .gzip(true)
             .build()
-            .map_err(|e| FetchError::Connect {
-                url: String::new(),
-                message: e.to_string(),
-            })?;
+            .map_err(|e| FetchError::Client(e.to_string()))?;
         Ok(Fetcher {
             client,
             settings,

@@ -435,7 +435,7 @@ impl Source for FeedSource {
         let url = super::fetch::resolve_location(&self.def.url, h.ctx.project_root)
             .map_err(|e| SourceError::Config(format!("url「{}」：{e}", self.def.url)))?;
         let key = canonical_url(&url);
-        let Some(page) = h.fetch_list(&url, &key) else {
+        let Some((_, _, Some(page))) = h.fetch_lists(vec![(0, url.clone())]).pop() else {
             return Ok(h.finish());
         };
         let parsed = match feed::parse(&page.bytes, page.header_charset.as_deref(), &page.url) {
@@ -772,29 +772,6 @@ impl<'c, 'a> Harvest<'c, 'a> {
             out.push((chain, url, page));
         }
         out
-    }
-
-    fn fetch_list(&mut self, url: &Url, key: &str) -> Option<Page> {
-        let validators = match self.ctx.store.validators(key) {
-            Ok(v) => v,
-            Err(e) => {
-                self.failed_source(e.to_string());
-                return None;
-            }
-        };
-        let f = self.fetcher.clone();
-        match self.rt.block_on(f.get(url, validators.as_ref())) {
-            Ok(Fetched::Page(p)) => Some(p),
-            Ok(Fetched::NotModified(_)) => {
-                tracing::info!("来源「{}」：{url} 没有变化", self.name);
-                None
-            }
-            Err(e) => {
-                self.report.counts.failed += 1;
-                self.failed_source(e.to_string());
-                None
-            }
-        }
     }
 
     /// Fetches article pages concurrently and takes each in as it arrives. Returns the

@@ -164,6 +164,39 @@ impl Pipeline {
     }
 }
 
+/// A web or feed source found by name across pipelines: its pipeline, extraction rules and
+/// default outlet.
+pub struct FetchSource<'a> {
+    pub pipeline: &'a Pipeline,
+    pub rules: &'a crate::collect::extract::Rules,
+    pub outlet: Option<&'a str>,
+}
+
+/// The web or feed source called `name`; the error is the Chinese message for the user.
+pub fn fetch_source<'a>(pipelines: &'a [Pipeline], name: &str) -> Result<FetchSource<'a>, String> {
+    pipelines
+        .iter()
+        .find_map(|pl| {
+            pl.def.sources.iter().find_map(|s| {
+                let (rules, common) = match s {
+                    SourceDef::Web(d) if d.name == name => (&d.rules, &d.common),
+                    SourceDef::Feed(d) if d.name == name => (&d.rules, &d.common),
+                    _ => return None,
+                };
+                Some(FetchSource {
+                    pipeline: pl,
+                    rules,
+                    outlet: common.outlet.as_deref(),
+                })
+            })
+        })
+        .ok_or_else(|| {
+            format!(
+                "没有名为「{name}」的网页或订阅源（见 pipelines/*.toml 中 [[sources]] 的 name）"
+            )
+        })
+}
+
 /// Loads `pipelines/*.toml`, sorted by name.
 pub fn load_all(root: &Path) -> Result<Vec<Pipeline>, FileError> {
     let dir = root.join("pipelines");

@@ -196,18 +196,15 @@ impl Step for ScoreStep {
         let settings = &ctx.project.config.value;
         let mut n = 0;
         let mut best: Option<(f64, String)> = None;
-        for status in [crate::store::Status::New, crate::store::Status::Reviewing] {
-            for it in ctx.store.items(Some(status), usize::MAX >> 1)? {
-                let Some(v) = crate::score::value::score(ctx.store, settings, &it.id, today)?
-                else {
-                    continue;
-                };
-                let parts = serde_json::to_string(&v.parts).unwrap_or_else(|_| "[]".into());
-                ctx.store.save_value(&v.item_id, v.total, &parts)?;
-                n += 1;
-                if best.as_ref().is_none_or(|(b, _)| v.total > *b) {
-                    best = Some((v.total, v.title.clone()));
-                }
+        for id in ctx.store.pending_item_ids()? {
+            let Some(v) = crate::score::value::score(ctx.store, settings, &id, today)? else {
+                continue;
+            };
+            let parts = serde_json::to_string(&v.parts).unwrap_or_else(|_| "[]".into());
+            ctx.store.save_value(&v.item_id, v.total, &parts)?;
+            n += 1;
+            if best.as_ref().is_none_or(|(b, _)| v.total > *b) {
+                best = Some((v.total, v.title.clone()));
             }
         }
         ctx.notes.push(match best {

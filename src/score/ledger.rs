@@ -244,49 +244,37 @@ pub fn compute(
                     .unwrap_or(""),
                 a.how
             );
-            let line = |unit: &str, writer: Option<&str>, pts: f64, rule: String| Line {
+            let template = Line {
                 date: a.adopted_on.clone(),
-                unit: unit.to_string(),
-                writer: writer.map(str::to_string),
+                unit: String::new(),
+                writer: None,
                 item_id: Some(a.item_id.clone()),
                 title: Some(a.title.clone()),
-                points: round2(pts),
-                what: what.clone(),
-                rule,
+                points: 0.0,
+                what,
+                rule: String::new(),
                 level: Some(a.level.clone()),
                 how: Some(a.how.clone()),
             };
             if a.how == "综合" {
-                // Every credited unit earns the row's points.
+                // Every credited unit earns the row's points; writers are not credited.
                 for u in &a.credits {
-                    ledger
-                        .units
-                        .push(line(u, None, *p, format!("{why}（综合采用，每个单位）")));
+                    ledger.units.push(Line {
+                        unit: u.clone(),
+                        points: round2(*p),
+                        rule: format!("{why}（综合采用，每个单位）"),
+                        ..template.clone()
+                    });
                 }
                 continue;
             }
-            for (unit, share, note) in unit_shares(
-                &writers,
-                a.item_unit.as_deref(),
-                &a.credits,
-                table.coauthors,
-            ) {
-                ledger
-                    .units
-                    .push(line(&unit, None, p * share, format!("{why}{note}")));
-            }
-            for (w, u, s) in &writers {
-                let unit = u
-                    .clone()
-                    .or_else(|| a.item_unit.clone())
-                    .unwrap_or_default();
-                ledger.writers.push(line(
-                    &unit,
-                    Some(w),
-                    p * s,
-                    format!("{why}，作者分成 {:.0}%", s * 100.0),
-                ));
-            }
+            let who = Credited {
+                writers: &writers,
+                item_unit: a.item_unit.as_deref(),
+                credits: &a.credits,
+                policy: table.coauthors,
+            };
+            who.credit(&mut ledger, &template, *p, why);
         }
         // Bonus 批示: one per item (the highest), in the year it was given.
         let bonus = item_instr
@@ -303,44 +291,26 @@ pub fn compute(
             .max_by(|a, b| a.0.total_cmp(&b.0));
         if let Some((b, i, n)) = bonus {
             let a = rows[0];
-            let what = format!("批示 #{}：{}级领导", n.id, n.level);
+            let template = Line {
+                date: n.given_on.clone(),
+                unit: String::new(),
+                writer: None,
+                item_id: Some(a.item_id.clone()),
+                title: Some(a.title.clone()),
+                points: 0.0,
+                what: format!("批示 #{}：{}级领导", n.id, n.level),
+                rule: String::new(),
+                level: None,
+                how: None,
+            };
+            let who = Credited {
+                writers: &writers,
+                item_unit: a.item_unit.as_deref(),
+                credits: &a.credits,
+                policy: table.coauthors,
+            };
             let why = format!("instruction[{i}] {}级批示 → +{}", n.level, fmt(b));
-            for (unit, share, note) in unit_shares(
-                &writers,
-                a.item_unit.as_deref(),
-                &a.credits,
-                table.coauthors,
-            ) {
-                ledger.units.push(Line {
-                    date: n.given_on.clone(),
-                    unit,
-                    writer: None,
-                    item_id: Some(a.item_id.clone()),
-                    title: Some(a.title.clone()),
-                    points: round2(b * share),
-                    what: what.clone(),
-                    rule: format!("{why}{note}"),
-                    level: None,
-                    how: None,
-                });
-            }
-            for (w, u, s) in &writers {
-                ledger.writers.push(Line {
-                    date: n.given_on.clone(),
-                    unit: u
-                        .clone()
-                        .or_else(|| a.item_unit.clone())
-                        .unwrap_or_default(),
-                    writer: Some(w.clone()),
-                    item_id: Some(a.item_id.clone()),
-                    title: Some(a.title.clone()),
-                    points: round2(b * s),
-                    what: what.clone(),
-                    rule: format!("{why}，作者分成 {:.0}%", s * 100.0),
-                    level: None,
-                    how: None,
-                });
-            }
+            who.credit(&mut ledger, &template, b, &why);
         }
     }
     if table.quarter_base != 0.0 {
@@ -366,6 +336,43 @@ pub fn compute(
         }
     }
     Ok(ledger)
+}
+
+/// Who an item's points go to.
+struct Credited<'a> {
+    writers: &'a Writers,
+    item_unit: Option<&'a str>,
+    credits: &'a [String],
+    policy: Coauthors,
+}
+
+impl Credited<'_> {
+    /// Adds the lines for `points` earned by the item: one per unit (by the co-author
+    /// policy) and one per writer (by share).
+    fn credit(&self, ledger: &mut Ledger, template: &Line, points: f64, why: &str) {
+        for (unit, share, note) in
+            unit_shares(self.writers, self.item_unit, self.credits, self.policy)
+        {
+            ledger.units.push(Line {
+                unit,
+                points: round2(points * share),
+                rule: format!("{why}{note}"),
+                ..template.clone()
+            });
+        }
+        for (w, u, s) in self.writers {
+            ledger.writers.push(Line {
+                unit: u
+                    .clone()
+                    .or_else(|| self.item_unit.map(str::to_string))
+                    .unwrap_or_default(),
+                writer: Some(w.clone()),
+                points: round2(points * s),
+                rule: format!("{why}，作者分成 {:.0}%", s * 100.0),
+                ..template.clone()
+            });
+        }
+    }
 }
 
 /// How an item's points divide among units: (unit, share of the points, note).

@@ -389,6 +389,21 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
+    /// Ids of the items waiting for an editor (新收 and 审核中), oldest first.
+    pub fn pending_item_ids(&self) -> Result<Vec<String>> {
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT id FROM items WHERE status IN ('new', 'reviewing')
+                 ORDER BY collected_at, rowid",
+            )
+            .map_err(|e| self.err(e))?;
+        st.query_map([], |r| r.get(0))
+            .map_err(|e| self.err(e))?
+            .collect::<rusqlite::Result<_>>()
+            .map_err(|e| self.err(e))
+    }
+
     /// Saves an item's editorial value (total and its parts as JSON).
     pub fn save_value(&self, item_id: &str, total: f64, parts_json: &str) -> Result<()> {
         self.conn
