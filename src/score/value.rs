@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
-use rusqlite::{OptionalExtension, params};
+use rusqlite::OptionalExtension;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -111,22 +111,15 @@ pub fn score(
     today: NaiveDate,
 ) -> Result<Option<Value>, StoreError> {
     let conn = store.conn();
-    let err = |e| StoreError::Sqlite {
+    let err = |e: rusqlite::Error| StoreError::Sqlite {
         path: store.path().to_path_buf(),
         source: e,
     };
-    type Row = (
-        String,
-        String,
-        String,
-        Option<String>,
-        [Option<String>; 4],
-        i64,
-    );
+    type Row = (String, String, String, Option<String>, [Option<String>; 4]);
     let row: Option<Row> = conn
         .query_row(
             "SELECT i.kind, i.title, i.body, u.kind, i.written_at, i.submitted_at, i.published_at,
-                    i.collected_at, i.rowid
+                    i.collected_at
              FROM items i LEFT JOIN units u ON u.id = i.unit_id WHERE i.id = ?1",
             [item_id],
             |r| {
@@ -136,13 +129,12 @@ pub fn score(
                     r.get(2)?,
                     r.get(3)?,
                     [r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?],
-                    r.get(8)?,
                 ))
             },
         )
         .optional()
         .map_err(err)?;
-    let Some((kind, title, body, unit_kind, dates, rowid)) = row else {
+    let Some((kind, title, body, unit_kind, dates)) = row else {
         return Ok(None);
     };
     let w = &s.weights;
@@ -258,33 +250,9 @@ pub fn score(
     );
 
     // Novelty: the most similar earlier item of the same kind.
-    let sh = neardup::shingles(&body);
-    let mut best: Option<(String, f64, String)> = None;
-    if !sh.is_empty() {
-        let bands = neardup::bands(&sh);
-        let mut st = conn
-            .prepare_cached(
-                "SELECT DISTINCT b.item_id, i.body, i.status FROM item_bands b
-                 JOIN items i ON i.id = b.item_id
-                 WHERE b.band = ?1 AND b.value = ?2 AND i.kind = ?3 AND i.rowid < ?4 LIMIT 20",
-            )
-            .map_err(err)?;
-        for (band, value) in bands.iter().enumerate() {
-            let rows: Vec<(String, String, String)> = st
-                .query_map(params![band as i64, value, kind, rowid], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-                })
-                .map_err(err)?
-                .collect::<rusqlite::Result<_>>()
-                .map_err(err)?;
-            for (id, other, status) in rows {
-                let c = neardup::containment(&sh, &neardup::shingles(&other));
-                if best.as_ref().is_none_or(|(_, b, _)| c > *b) {
-                    best = Some((id, c, status));
-                }
-            }
-        }
-    }
+    let best = store
+        .most_similar_earlier(item_id)?
+        .map(|s| (s.id, s.containment, s.status));
     let (novelty, why, dup) = match &best {
         Some((id, c, status)) if *c >= 0.3 => {
             let adopted = if status == "adopted" {

@@ -389,6 +389,33 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
+    /// The item stored before `item_id` (same kind) whose text is most like it, if any shares
+    /// a MinHash band with it.
+    pub fn most_similar_earlier(&self, item_id: &str) -> Result<Option<Similar>> {
+        let row: Option<(String, String, i64)> = self
+            .conn
+            .query_row(
+                "SELECT kind, body, rowid FROM items WHERE id = ?1",
+                [item_id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()
+            .map_err(|e| self.err(e))?;
+        let Some((kind, body, rowid)) = row else {
+            return Ok(None);
+        };
+        let sh = neardup::shingles(&body);
+        if sh.is_empty() {
+            return Ok(None);
+        }
+        Ok(
+            similar(&self.conn, &sh, &neardup::bands(&sh), &kind, Some(rowid))
+                .map_err(|e| self.err(e))?
+                .into_iter()
+                .max_by(|a, b| a.containment.total_cmp(&b.containment)),
+        )
+    }
+
     /// Ids of the items waiting for an editor (新收 and 审核中), oldest first.
     pub fn pending_item_ids(&self) -> Result<Vec<String>> {
         let mut st = self
@@ -1091,14 +1118,46 @@ fn nearest(
     threshold: f64,
 ) -> rusqlite::Result<Option<(String, f64)>> {
     let kind = item.kind.unwrap_or(ItemKind::Submission).as_str();
+    // A full report that contains a short brief is not the brief's duplicate: the texts must
+    // also be of comparable length.
+    Ok(similar(tx, sh, bands, kind, None)?
+        .into_iter()
+        .filter(|s| s.containment >= threshold && s.length_ratio >= neardup::MIN_LENGTH_RATIO)
+        .max_by(|a, b| a.containment.total_cmp(&b.containment))
+        .map(|s| (s.id, s.containment)))
+}
+
+/// A stored item that shares a MinHash band with a text.
+#[derive(Debug, Clone)]
+pub struct Similar {
+    pub id: String,
+    pub status: String,
+    /// Shared shingles ÷ the smaller set.
+    pub containment: f64,
+    /// Smaller shingle set ÷ larger.
+    pub length_ratio: f64,
+}
+
+/// Items of `kind` sharing a band with the shingles `sh` (stored before row `before`, when
+/// given), each body loaded and compared once.
+fn similar(
+    conn: &Connection,
+    sh: &[u64],
+    bands: &[i64],
+    kind: &str,
+    before: Option<i64>,
+) -> rusqlite::Result<Vec<Similar>> {
     let mut candidates: Vec<String> = Vec::new();
     {
-        let mut st = tx.prepare_cached(
+        let mut st = conn.prepare_cached(
             "SELECT b.item_id FROM item_bands b JOIN items i ON i.id = b.item_id
-             WHERE b.band = ?1 AND b.value = ?2 AND i.kind = ?3 LIMIT 50",
+             WHERE b.band = ?1 AND b.value = ?2 AND i.kind = ?3
+               AND (?4 IS NULL OR i.rowid < ?4) LIMIT 50",
         )?;
         for (band, value) in bands.iter().enumerate() {
-            for id in st.query_map(params![band as i64, value, kind], |r| r.get::<_, String>(0))? {
+            for id in st.query_map(params![band as i64, value, kind, before], |r| {
+                r.get::<_, String>(0)
+            })? {
                 let id = id?;
                 if !candidates.contains(&id) {
                     candidates.push(id);
@@ -1106,23 +1165,21 @@ fn nearest(
             }
         }
     }
-    let mut best: Option<(String, f64)> = None;
-    let mut st = tx.prepare_cached("SELECT body FROM items WHERE id = ?1")?;
+    let mut st = conn.prepare_cached("SELECT body, status FROM items WHERE id = ?1")?;
+    let mut out = Vec::new();
     for id in candidates.into_iter().take(100) {
-        let body: String = st.query_row([&id], |r| r.get(0))?;
+        let (body, status): (String, String) =
+            st.query_row([&id], |r| Ok((r.get(0)?, r.get(1)?)))?;
         let other = neardup::shingles(&body);
-        // A full report that contains a short brief is not the brief's duplicate: the
-        // texts must also be of comparable length.
-        let ratio = sh.len().min(other.len()) as f64 / sh.len().max(other.len()).max(1) as f64;
-        let c = neardup::containment(sh, &other);
-        if c >= threshold
-            && ratio >= neardup::MIN_LENGTH_RATIO
-            && best.as_ref().is_none_or(|(_, b)| c > *b)
-        {
-            best = Some((id, c));
-        }
+        out.push(Similar {
+            containment: neardup::containment(sh, &other),
+            length_ratio: sh.len().min(other.len()) as f64
+                / sh.len().max(other.len()).max(1) as f64,
+            id,
+            status,
+        });
     }
-    Ok(best)
+    Ok(out)
 }
 
 fn insert_bands(tx: &Transaction<'_>, id: &str, bands: &[i64]) -> rusqlite::Result<()> {
