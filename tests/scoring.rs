@@ -160,7 +160,16 @@ type = "媒体"
 }
 
 fn totals(p: &Path, writer: bool) -> Vec<(String, f64)> {
-    let mut args = vec!["rank", "--period", "2026", "--json"];
+    // Settled on a fixed day, so quarterly base points, quotas and deadlines do not depend
+    // on when the tests run.
+    let mut args = vec![
+        "rank",
+        "--period",
+        "2026",
+        "--as-of",
+        "2026-11-28",
+        "--json",
+    ];
     if writer {
         args.push("--writer");
     }
@@ -237,15 +246,17 @@ fn presets_give_the_hand_computed_points() {
     );
 
     // R2: quarterly base 6 for every non-media unit (4 quarters); 市 15 / 省 30 (调研 30/50),
-    // 国家 30; 省 批示 +40 to the item's unit.
+    // 国家 30; 省 批示 +40 to the item's unit; a quota of 3 submissions a quarter, -1 for
+    // each one short: no unit submitted anything in the three quarters ended by 2026-11-28
+    // (the items were submitted when the test ran), so -9 each.
     std::fs::remove_file(&path).unwrap();
     ok(p, &["rules", "--init", "R2", "--year", "2026"]);
     assert_eq!(
         totals(p, false),
         t(&[
-            ("甲县人大常委会", 142.0),
-            ("乙县人大常委会", 81.0),
-            ("丙工委", 24.0)
+            ("甲县人大常委会", 133.0),
+            ("乙县人大常委会", 72.0),
+            ("丙工委", 15.0)
         ])
     );
 
@@ -316,4 +327,240 @@ fn rankings_by_period_csv_and_bad_rules() {
     );
     let o = caibian(p, &["rank", "--period", "2026-Q7"]);
     assert!(stderr(&o).contains("无法识别"), "{}", stderr(&o));
+}
+
+/// Caps per period, assignments (on time, late, missed, pending), quotas with a per-unit
+/// exemption, hand-computed; then the Excel report, converted to PDF by LibreOffice.
+#[test]
+fn caps_assignments_quotas_and_the_excel_report() {
+    let (dir, [a, b, _c]) = project();
+    let p = dir.path();
+    // One more submission from 甲, dated in the second quarter.
+    std::fs::write(
+        p.join("inbox/d.md"),
+        format!(
+            "+++\ntitle = \"甲县二季度信息\"\nunit = \"甲县人大\"\nsubmitted = 2026-05-08\n+++\n\n{}\n",
+            text(4, 200)
+        ),
+    )
+    .unwrap();
+    ok(p, &["run", "-q"]);
+    std::fs::create_dir_all(p.join("rules")).unwrap();
+    std::fs::write(
+        p.join("rules/2026.toml"),
+        r#"name = "测试规则"
+year = 2026
+
+[[adoption]]
+level = "市"
+points = 10
+
+[[adoption]]
+level = "省"
+points = 30
+
+[[adoption]]
+level = "国家"
+points = 50
+
+[[instruction]]
+level = "省"
+add = 40
+
+[[assignment]]
+important = true
+on_time = 5
+late = -20
+missed = -20
+
+[[assignment]]
+on_time = 2
+late = -1
+missed = -1
+
+[quota]
+per = "quarter"
+items = 1
+per_missing = -2
+units = { "丙工委" = 0 }
+
+[[cap]]
+per = "quarter"
+points = 35
+"#,
+    )
+    .unwrap();
+    // 甲: an important piece delivered on time (+5), and one not yet due (nothing).
+    // 乙: an ordinary piece delivered late (-1). 丙: an important piece never delivered (-20).
+    ok(
+        p,
+        &[
+            "assign",
+            "new",
+            "--unit",
+            "甲县人大",
+            "--title",
+            "一季度重点工作",
+            "--due",
+            "2026-03-31",
+            "--important",
+        ],
+    );
+    ok(
+        p,
+        &[
+            "assign",
+            "new",
+            "--unit",
+            "乙县人大",
+            "--title",
+            "调研报告",
+            "--due",
+            "2026-06-30",
+        ],
+    );
+    ok(
+        p,
+        &[
+            "assign",
+            "new",
+            "--unit",
+            "丙工委",
+            "--title",
+            "执法检查情况",
+            "--due",
+            "2026-09-30",
+            "--important",
+        ],
+    );
+    ok(
+        p,
+        &[
+            "assign",
+            "new",
+            "--unit",
+            "甲县人大",
+            "--title",
+            "年终总结",
+            "--due",
+            "2026-12-15",
+        ],
+    );
+    ok(p, &["assign", "deliver", "1", &a, "--date", "2026-03-30"]);
+    // The wrong unit's item, and a second delivery, are refused with the reason.
+    let o = caibian(p, &["assign", "deliver", "2", &a]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("不是约稿 #2 的单位「乙县人大常委会」"),
+        "{}",
+        stderr(&o)
+    );
+    ok(p, &["assign", "deliver", "2", &b, "--date", "2026-07-05"]);
+    let o = caibian(p, &["assign", "deliver", "2", &b]);
+    assert!(stderr(&o).contains("已由稿件"), "{}", stderr(&o));
+    let list = ok(p, &["assign", "list"]);
+    assert!(
+        list.contains("按时交稿") && list.contains("逾期交稿"),
+        "{list}"
+    );
+
+    // 甲: Q1 市 10; Q2 省 30 + 综合 10 + 省 批示 40 = 80, capped at 35 (-45); Q4 国家 50 × 60%
+    // = 30 → 75. Assignment +5. Quota: Q1 and Q3 short one each (Q2 has d) → -4. Total 76.
+    // 乙: Q2 综合 10 + 市 10 = 20; Q4 50 × 40% = 20 → 40; late -1; quota Q1–Q3 -6 → 33.
+    // 丙: missed -20, quota exempt → -20.
+    assert_eq!(
+        totals(p, false),
+        t(&[
+            ("甲县人大常委会", 76.0),
+            ("乙县人大常委会", 33.0),
+            ("丙工委", -20.0)
+        ])
+    );
+    let explain = ok(
+        p,
+        &[
+            "points",
+            "甲县人大",
+            "--year",
+            "2026",
+            "--as-of",
+            "2026-11-28",
+            "--explain",
+        ],
+    );
+    assert!(
+        explain.contains("封顶：2026年第2季度采用与批示得分 80，超过上限 35")
+            && explain.contains("cap[0] 每季度上限 35 → -45")
+            && explain.contains("约稿 #1（重要）：按时交稿")
+            && explain.contains("2026年第3季度报送 0 篇，任务 1 篇，少 1 篇")
+            && !explain.contains("约稿 #4"),
+        "{explain}"
+    );
+    // A bad quota override names the file and key.
+    let rules = p.join("rules/2026.toml");
+    let good = std::fs::read_to_string(&rules).unwrap();
+    std::fs::write(&rules, good.replace("\"丙工委\" = 0", "\"丁工委\" = 0")).unwrap();
+    let o = caibian(p, &["rank", "--period", "2026"]);
+    assert!(
+        stderr(&o).contains("2026.toml") && stderr(&o).contains("quota.units.丁工委"),
+        "{}",
+        stderr(&o)
+    );
+    std::fs::write(&rules, good).unwrap();
+
+    // The Excel report opens in LibreOffice and its Chinese text survives into the PDF.
+    let xlsx = p.join("通报.xlsx");
+    ok(
+        p,
+        &[
+            "rank",
+            "--period",
+            "2026",
+            "--as-of",
+            "2026-11-28",
+            "--xlsx",
+            xlsx.to_str().unwrap(),
+        ],
+    );
+    let out = p.join("pdf");
+    let profile = format!("-env:UserInstallation=file://{}/lo-profile", p.display());
+    let conv = std::process::Command::new("soffice")
+        .args([&profile, "--headless", "--convert-to", "pdf", "--outdir"])
+        .arg(&out)
+        .arg(&xlsx)
+        .output()
+        .expect("LibreOffice (soffice) is needed: apt-get install libreoffice-calc-nogui");
+    assert!(
+        conv.status.success(),
+        "{}",
+        String::from_utf8_lossy(&conv.stderr)
+    );
+    let pdf = std::process::Command::new("pdftotext")
+        .args(["-layout"])
+        .arg(out.join("通报.pdf"))
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) is needed");
+    let text = String::from_utf8_lossy(&pdf.stdout);
+    for want in [
+        "单位信息工作积分排名",
+        "统计时间：2026年",
+        "测试规则",
+        "各级采用（篇）",
+        "甲县人大常委会",
+        "乙县人大常委会",
+        "合计",
+        "积分明细",
+        "封顶",
+        "逾期未交",
+    ] {
+        assert!(text.contains(want), "{want} missing from the PDF:\n{text}");
+    }
+    // The ranking row of 甲: rank 1, one 国家, one 省 and two 市 adoptions, 76 points.
+    let row = text
+        .lines()
+        .find(|l| l.trim_start().starts_with('1') && l.contains("甲县人大常委会"))
+        .unwrap_or_else(|| panic!("no ranking row for 甲:\n{text}"));
+    let cells: Vec<&str> = row.split_whitespace().collect();
+    assert_eq!(cells.last(), Some(&"76"), "{row}");
 }

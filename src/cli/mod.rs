@@ -3,6 +3,7 @@
 
 mod adopt;
 mod adoptions;
+mod assign;
 mod check;
 mod extract;
 mod inbox;
@@ -104,6 +105,8 @@ enum Command {
     Instruct(instruct::Args),
     /// 列出采用和批示记录
     Adoptions(adoptions::Args),
+    /// 约稿（报送任务）：登记、交稿、列表；按时、逾期、未交按考核规则计分
+    Assign(assign::Args),
     /// 考核计分规则：列出预设和规则文件，或从预设生成 rules/年份.toml
     Rules(rules::Args),
     /// 各单位（或作者）的考核积分，--explain 逐条列出来源和规则
@@ -169,6 +172,7 @@ pub fn main() -> ExitCode {
         Command::Adopt(a) => adopt::exec(&g, a),
         Command::Instruct(a) => instruct::exec(&g, a),
         Command::Adoptions(a) => adoptions::exec(&g, a),
+        Command::Assign(a) => assign::exec(&g, a),
         Command::Rules(a) => rules::exec(&g, a),
         Command::Points(a) => points::exec(&g, a),
         Command::Rank(a) => rank::exec(&g, a),

@@ -21,6 +21,9 @@ pub struct Args {
     /// 逐条列出得分来源（采用、批示、基础分）和所用规则
     #[arg(long)]
     explain: bool,
+    /// 按此日期结算逾期约稿、任务数和季度基础分（默认今天），用于重出某一天的结果
+    #[arg(long, value_name = "日期")]
+    as_of: Option<String>,
     /// 以 JSON 输出
     #[arg(long)]
     json: bool,
@@ -32,7 +35,7 @@ pub fn exec(g: &Global, a: Args) -> anyhow::Result<ExitCode> {
         chrono::Datelike::year(&chrono::Utc::now().with_timezone(&project.tz()))
     });
     let period = Period::parse(&year.to_string()).map_err(anyhow::Error::msg)?;
-    let lines = ledger_lines(&project, &period, a.writer)?;
+    let lines = ledger_lines(&project, &period, a.writer, a.as_of.as_deref())?;
     let who = a.who.as_deref().map(|w| {
         if a.writer {
             w.to_string()
@@ -102,11 +105,13 @@ pub fn exec(g: &Global, a: Args) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Ledger lines of every year the period touches (each year by its own rule table).
+/// Ledger lines of every year the period touches (each year by its own rule table), settled
+/// as of `as_of` (default today): missed assignments, quotas and base points up to that day.
 pub(crate) fn ledger_lines(
     project: &crate::project::Project,
     period: &Period,
     writers: bool,
+    as_of: Option<&str>,
 ) -> anyhow::Result<Vec<Line>> {
     let store = project.open_store()?;
     let units: Vec<String> = project
@@ -116,13 +121,29 @@ pub(crate) fn ledger_lines(
         .filter(|u| u.kind != crate::config::UnitKind::Media)
         .map(|u| u.name.clone())
         .collect();
-    let today = chrono::Utc::now()
-        .with_timezone(&project.tz())
-        .format("%Y-%m-%d")
-        .to_string();
+    let today = match as_of {
+        Some(d) => super::adopt::day(Some(d), project.tz())?,
+        None => super::adopt::day(None, project.tz())?,
+    };
     let mut out = Vec::new();
     for year in period.years() {
-        let table = crate::score::rules::load(&project.root, year)?;
+        let mut table = crate::score::rules::load(&project.root, year)?;
+        if let Some(q) = &mut table.quota {
+            // Quota overrides may name a unit by alias; the ledger speaks canonical names.
+            let mut named = std::collections::BTreeMap::new();
+            for (name, n) in std::mem::take(&mut q.units) {
+                let Some(u) = project.registry.resolve(&name) else {
+                    return Err(crate::diag::FileError::new(
+                        &crate::score::rules::path_for(&project.root, year),
+                        format!("未登记的单位「{name}」（见 caibian.toml 的 [[units]]）"),
+                    )
+                    .with_key(format!("quota.units.{name}"))
+                    .into());
+                };
+                named.insert(u.name.clone(), n);
+            }
+            q.units = named;
+        }
         let ledger = crate::score::ledger::compute(&store, &table, &units, &today)?;
         out.extend(if writers {
             ledger.writers
@@ -130,5 +151,8 @@ pub(crate) fn ledger_lines(
             ledger.units
         });
     }
+    // By date, so --explain and the report's detail read as a chronicle; stable, so lines of
+    // one record keep their order.
+    out.sort_by(|a, b| a.date.cmp(&b.date));
     Ok(out)
 }

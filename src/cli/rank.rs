@@ -16,16 +16,21 @@ pub struct Args {
     /// 按作者排名（默认按单位）
     #[arg(long)]
     writer: bool,
+    /// 按此日期结算逾期约稿、任务数和季度基础分（默认今天）
+    #[arg(long, value_name = "日期")]
+    as_of: Option<String>,
     /// 以 JSON 输出
     #[arg(long)]
     json: bool,
     /// 另存为 CSV 文件（UTF-8，Excel 可直接打开）
     #[arg(long, value_name = "文件")]
     csv: Option<std::path::PathBuf>,
+    /// 另存为 Excel 通报（.xlsx：标题、时间段、各级采用篇数、批示、积分、名次，另附积分明细表，可直接打印）
+    #[arg(long, value_name = "文件")]
+    xlsx: Option<std::path::PathBuf>,
 }
 
-const LEVELS: [&str; 4] = ["国家", "省", "市", "县"];
-const HOWS: [&str; 3] = ["全文", "综合", "摘要"];
+use crate::score::report::{HOWS, LEVELS};
 
 pub fn exec(g: &Global, a: Args) -> anyhow::Result<ExitCode> {
     let project = g.project()?;
@@ -39,10 +44,30 @@ pub fn exec(g: &Global, a: Args) -> anyhow::Result<ExitCode> {
         )
         .map_err(anyhow::Error::msg)?,
     };
-    let lines = super::points::ledger_lines(&project, &period, a.writer)?;
+    let lines = super::points::ledger_lines(&project, &period, a.writer, a.as_of.as_deref())?;
     let rows = score::rank(&lines, &period, a.writer);
     if let Some(path) = &a.csv {
         write_csv(path, &rows, &period, a.writer)?;
+        eprintln!("已写入 {}", path.display());
+    }
+    if let Some(path) = &a.xlsx {
+        let mut names: Vec<String> = Vec::new();
+        for y in period.years() {
+            let n = score::rules::load(&project.root, y)?.name;
+            if !names.contains(&n) {
+                names.push(n);
+            }
+        }
+        let today = super::adopt::day(None, project.tz())?;
+        let info = score::report::ReportInfo {
+            office: &project.config.project.name,
+            rules: &names.join("、"),
+            period: &period,
+            by_writer: a.writer,
+            today: &today,
+        };
+        let bytes = score::report::xlsx(&rows, &lines, &info)?;
+        write_atomically(path, &bytes)?;
         eprintln!("已写入 {}", path.display());
     }
     if a.json {
@@ -59,10 +84,21 @@ pub fn exec(g: &Global, a: Args) -> anyhow::Result<ExitCode> {
         println!("这段时间没有得分记录。");
         return Ok(ExitCode::SUCCESS);
     }
+    let name_of = |r: &RankRow| match &r.unit {
+        Some(u) => format!("{}（{u}）", r.name),
+        None => r.name.clone(),
+    };
+    let width = rows
+        .iter()
+        .map(|r| super::display_width(&name_of(r)))
+        .max()
+        .unwrap_or(0)
+        .max(8)
+        + 2;
     let mut head = format!(
         "{}{}",
         pad("名次", 6),
-        pad(if a.writer { "作者" } else { "单位" }, 28)
+        pad(if a.writer { "作者" } else { "单位" }, width)
     );
     for l in LEVELS {
         head.push_str(&pad(&format!("{l}级"), 7));
@@ -71,11 +107,7 @@ pub fn exec(g: &Global, a: Args) -> anyhow::Result<ExitCode> {
     head.push_str("积分");
     println!("{head}");
     for r in &rows {
-        let name = match &r.unit {
-            Some(u) => format!("{}（{u}）", r.name),
-            None => r.name.clone(),
-        };
-        let mut line = format!("{}{}", pad(&r.rank.to_string(), 6), pad(&name, 28));
+        let mut line = format!("{}{}", pad(&r.rank.to_string(), 6), pad(&name_of(r), width));
         for l in LEVELS {
             line.push_str(&pad(
                 &r.by_level.get(l).copied().unwrap_or(0).to_string(),
@@ -131,8 +163,31 @@ fn write_csv(
         out.push_str(&cols.join(","));
         out.push_str("\r\n");
     }
-    let mut f = std::fs::File::create(path)
-        .map_err(|e| anyhow::anyhow!("无法写入 {}：{e}", path.display()))?;
-    f.write_all(out.as_bytes())?;
+    write_atomically(path, out.as_bytes())
+}
+
+/// Writes via a temporary file in the same folder and a rename, so an interrupted export
+/// never leaves a half-written report where the last good one was.
+fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => std::path::Path::new("."),
+    };
+    let fail = |e: std::io::Error| anyhow::anyhow!("无法写入 {}：{e}", path.display());
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let res = std::fs::File::create(&tmp)
+        .and_then(|mut f| {
+            f.write_all(bytes)?;
+            f.sync_all()
+        })
+        .and_then(|()| std::fs::rename(&tmp, path));
+    if let Err(e) = res {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(fail(e));
+    }
     Ok(())
 }

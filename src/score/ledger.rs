@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use rusqlite::params;
 use serde::Serialize;
 
-use super::rules::{AdoptionFacts, Coauthors, Repeat, RuleTable};
+use super::rules::{AdoptionFacts, Cap, Coauthors, Quota, Repeat, RuleTable, Scope};
 use crate::store::{Store, StoreError};
 
 /// One line of the ledger.
@@ -313,6 +313,17 @@ pub fn compute(
             who.credit(&mut ledger, &template, b, &why);
         }
     }
+    for (i, cap) in table.cap.iter().enumerate() {
+        let lines = match cap.scope {
+            Scope::Unit => &mut ledger.units,
+            Scope::Writer => &mut ledger.writers,
+        };
+        apply_cap(lines, i, cap, table.year);
+    }
+    assignment_lines(store, table, today, &mut ledger)?;
+    if let Some(q) = &table.quota {
+        quota_lines(store, table.year, q, units, today, &mut ledger)?;
+    }
     if table.quarter_base != 0.0 {
         for (q, start) in ["01-01", "04-01", "07-01", "10-01"].iter().enumerate() {
             let date = format!("{}-{start}", table.year);
@@ -327,7 +338,7 @@ pub fn compute(
                     item_id: None,
                     title: None,
                     points: table.quarter_base,
-                    what: format!("{} 年第 {} 季度基础分", table.year, q + 1),
+                    what: format!("{}年第{}季度基础分", table.year, q + 1),
                     rule: format!("quarter_base → {}", fmt(table.quarter_base)),
                     level: None,
                     how: None,
@@ -336,6 +347,181 @@ pub fn compute(
         }
     }
     Ok(ledger)
+}
+
+/// Takes off what a unit (or writer) earned above `cap` in each period, by one line dated
+/// on the period's last earning line. Runs before base points and penalties are added, so
+/// only adoption and 批示 lines (and earlier caps) count.
+fn apply_cap(lines: &mut Vec<Line>, index: usize, cap: &Cap, year: i32) {
+    let mut extra = Vec::new();
+    for (from, to, label) in cap.per.periods(year) {
+        let mut sums: BTreeMap<(String, Option<String>), (f64, String)> = BTreeMap::new();
+        for l in lines
+            .iter()
+            .filter(|l| l.date.as_str() >= from.as_str() && l.date.as_str() <= to.as_str())
+        {
+            let e = sums
+                .entry((l.unit.clone(), l.writer.clone()))
+                .or_insert((0.0, String::new()));
+            e.0 += l.points;
+            if l.date > e.1 {
+                e.1 = l.date.clone();
+            }
+        }
+        for ((unit, writer), (sum, date)) in sums {
+            let sum = round2(sum);
+            if sum > cap.points {
+                extra.push(Line {
+                    date,
+                    unit,
+                    writer,
+                    item_id: None,
+                    title: None,
+                    points: round2(cap.points - sum),
+                    what: format!(
+                        "封顶：{label}采用与批示得分 {}，超过上限 {}",
+                        fmt(sum),
+                        fmt(cap.points)
+                    ),
+                    rule: format!(
+                        "cap[{index}] {}上限 {} → {}",
+                        cap.per.label(),
+                        fmt(cap.points),
+                        fmt(round2(cap.points - sum))
+                    ),
+                    level: None,
+                    how: None,
+                });
+            }
+        }
+    }
+    lines.extend(extra);
+}
+
+/// Lines for assignments (约稿) delivered on time or late in the year, or missed (due in
+/// the year, before `today`, and not delivered). Unit lines only.
+fn assignment_lines(
+    store: &Store,
+    table: &RuleTable,
+    today: &str,
+    ledger: &mut Ledger,
+) -> Result<(), StoreError> {
+    if table.assignment.is_empty() {
+        return Ok(());
+    }
+    let year = format!("{}-", table.year);
+    for a in store.assignments(None)? {
+        let state = a.state(today);
+        let (date, pick): (&str, fn(&super::rules::AssignmentRule) -> f64) = match state {
+            "按时交稿" => (a.delivered_on.as_deref().unwrap_or(&a.due_on), |r| {
+                r.on_time
+            }),
+            "逾期交稿" => (a.delivered_on.as_deref().unwrap_or(&a.due_on), |r| r.late),
+            "逾期未交" => (&a.due_on, |r| r.missed),
+            _ => continue,
+        };
+        if !date.starts_with(&year) {
+            continue;
+        }
+        let Some((i, rule)) = table.assignment_rule(a.important) else {
+            continue;
+        };
+        let points = pick(rule);
+        if points == 0.0 {
+            continue;
+        }
+        ledger.units.push(Line {
+            date: date.to_string(),
+            unit: a.unit.clone(),
+            writer: None,
+            item_id: a.item_id.clone(),
+            title: Some(a.title.clone()),
+            points,
+            what: format!(
+                "约稿 #{}{}：{state}（截止 {}{}）",
+                a.id,
+                if a.important { "（重要）" } else { "" },
+                a.due_on,
+                a.delivered_on
+                    .as_deref()
+                    .map(|d| format!("，{d} 交稿"))
+                    .unwrap_or_default()
+            ),
+            rule: format!("assignment[{i}] {state} → {}", signed(points)),
+            level: None,
+            how: None,
+        });
+    }
+    Ok(())
+}
+
+/// Lines for submissions short of the quota, per unit and ended period of the year. A
+/// submission counts on its submission date, else the day it was collected.
+fn quota_lines(
+    store: &Store,
+    year: i32,
+    q: &Quota,
+    units: &[String],
+    today: &str,
+    ledger: &mut Ledger,
+) -> Result<(), StoreError> {
+    let mut st = store
+        .conn()
+        .prepare_cached(
+            "SELECT count(*) FROM items i JOIN units u ON u.id = i.unit_id
+             WHERE i.kind = 'submission' AND u.name = ?1
+               AND substr(coalesce(i.submitted_at, i.collected_at), 1, 10) BETWEEN ?2 AND ?3",
+        )
+        .map_err(|e| StoreError::Sqlite {
+            path: store.path().to_path_buf(),
+            source: e,
+        })?;
+    for (from, to, label) in q.per.periods(year) {
+        if to.as_str() >= today {
+            break;
+        }
+        for u in units {
+            let owed = q.units.get(u).copied().unwrap_or(q.items);
+            let got: i64 = st
+                .query_row(params![u, from, to], |r| r.get(0))
+                .map_err(|e| StoreError::Sqlite {
+                    path: store.path().to_path_buf(),
+                    source: e,
+                })?;
+            let short = i64::from(owed) - got;
+            if short <= 0 || q.per_missing == 0.0 {
+                continue;
+            }
+            let points = round2(short as f64 * q.per_missing);
+            ledger.units.push(Line {
+                date: to.clone(),
+                unit: u.clone(),
+                writer: None,
+                item_id: None,
+                title: None,
+                points,
+                what: format!("{label}报送 {got} 篇，任务 {owed} 篇，少 {short} 篇"),
+                rule: format!(
+                    "quota {} {owed} 篇，每少一篇 {} → {}",
+                    q.per.label(),
+                    signed(q.per_missing),
+                    signed(points)
+                ),
+                level: None,
+                how: None,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// "+2", "-1.5".
+fn signed(x: f64) -> String {
+    if x >= 0.0 {
+        format!("+{}", fmt(x))
+    } else {
+        fmt(x)
+    }
 }
 
 /// Who an item's points go to.

@@ -1,12 +1,13 @@
 //! Score: editorial value for the inbox (`value.rs`), and assessment points (考核积分) from
 //! versioned rule tables (`rules.rs`), the ledger derived from adoption and 批示 records
-//! (`ledger.rs`), and rankings over any period.
+//! (`ledger.rs`), rankings over any period, and the Excel ranking report (`report.rs`).
 //!
 //! Invariant: points are never stored or typed in. Every total is the sum of ledger lines,
 //! and every line names the record and the rule that produced it; editing a rule table and
 //! asking again recomputes the year.
 
 pub mod ledger;
+pub mod report;
 pub mod rules;
 pub mod value;
 

@@ -37,6 +37,124 @@ pub struct RuleTable {
     /// What a 批示 adds or multiplies, by the leader's level; an item's highest applies.
     #[serde(default)]
     pub instruction: Vec<InstructionRule>,
+    /// What an assignment (约稿 / 报送任务) earns or costs when delivered on time, late, or
+    /// not at all; the first matching row wins.
+    #[serde(default)]
+    pub assignment: Vec<AssignmentRule>,
+    /// The least number of submissions each unit owes per period, and the cost of each one
+    /// short. Only periods that have ended count.
+    #[serde(default)]
+    pub quota: Option<Quota>,
+    /// Upper limits on what a unit (or a writer) earns from adoptions and 批示 in one period;
+    /// the excess is taken off by a traced line.
+    #[serde(default)]
+    pub cap: Vec<Cap>,
+}
+
+/// One row of the assignment table. Points may be negative (penalties).
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssignmentRule {
+    /// Only important (true) or only ordinary (false) assignments; absent: both.
+    #[serde(default)]
+    pub important: Option<bool>,
+    /// Delivered by the due date.
+    #[serde(default)]
+    pub on_time: f64,
+    /// Delivered after the due date.
+    #[serde(default)]
+    pub late: f64,
+    /// Not delivered and the due date has passed.
+    #[serde(default)]
+    pub missed: f64,
+}
+
+/// A period length for quotas and caps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Per {
+    Month,
+    Quarter,
+    Year,
+}
+
+impl Per {
+    /// The periods of `year`: (first day, last day, label), in order.
+    pub fn periods(self, year: i32) -> Vec<(String, String, String)> {
+        match self {
+            Per::Year => vec![(
+                format!("{year}-01-01"),
+                format!("{year}-12-31"),
+                format!("{year}年"),
+            )],
+            Per::Quarter => ["01-01", "04-01", "07-01", "10-01"]
+                .iter()
+                .zip(["03-31", "06-30", "09-30", "12-31"])
+                .enumerate()
+                .map(|(q, (a, b))| {
+                    (
+                        format!("{year}-{a}"),
+                        format!("{year}-{b}"),
+                        format!("{year}年第{}季度", q + 1),
+                    )
+                })
+                .collect(),
+            Per::Month => (1..=12)
+                .filter_map(|m| {
+                    let first = chrono::NaiveDate::from_ymd_opt(year, m, 1)?;
+                    let last = first
+                        .checked_add_months(chrono::Months::new(1))?
+                        .pred_opt()?;
+                    Some((
+                        first.format("%Y-%m-%d").to_string(),
+                        last.format("%Y-%m-%d").to_string(),
+                        format!("{year}年{m}月"),
+                    ))
+                })
+                .collect(),
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Per::Month => "每月",
+            Per::Quarter => "每季度",
+            Per::Year => "每年",
+        }
+    }
+}
+
+/// `[quota]`: each unit owes `items` submissions per period.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Quota {
+    pub per: Per,
+    /// Submissions owed per period by every unit without its own number below.
+    pub items: u32,
+    /// Points for each submission short (negative, e.g. -1).
+    pub per_missing: f64,
+    /// Units with their own number (0 exempts a unit), by name or alias.
+    #[serde(default)]
+    pub units: std::collections::BTreeMap<String, u32>,
+}
+
+/// `[[cap]]`: at most `points` from adoptions and 批示 per period.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Cap {
+    pub per: Per,
+    pub points: f64,
+    /// "unit" (default) or "writer".
+    #[serde(default)]
+    pub scope: Scope,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    #[default]
+    Unit,
+    Writer,
 }
 
 fn one() -> f64 {
@@ -206,7 +324,34 @@ impl RuleTable {
                 .with_key(format!("instruction[{i}]")));
             }
         }
+        if let Some(q) = &t.quota
+            && q.per_missing > 0.0
+        {
+            return Err(FileError::new(
+                path,
+                format!(
+                    "少报一篇应当扣分：per_missing 要写负数（例如 -{}）",
+                    q.per_missing
+                ),
+            )
+            .with_key("quota.per_missing"));
+        }
+        for (i, c) in t.cap.iter().enumerate() {
+            if c.points <= 0.0 {
+                return Err(
+                    FileError::new(path, "得分上限必须大于 0").with_key(format!("cap[{i}].points"))
+                );
+            }
+        }
         Ok(t)
+    }
+
+    /// The first row matching an assignment.
+    pub fn assignment_rule(&self, important: bool) -> Option<(usize, &AssignmentRule)> {
+        self.assignment
+            .iter()
+            .enumerate()
+            .find(|(_, r)| r.important.is_none_or(|i| i == important))
     }
 
     /// The first row matching an adoption, with its index.

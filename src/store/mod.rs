@@ -10,11 +10,13 @@
 //!   before the file it describes is moved (collect moves files only after commit).
 
 mod adoption;
+mod assignment;
 pub mod neardup;
 mod schema;
 mod web;
 
 pub use adoption::{Adoption, How, Instruction, Level, Medium, NewAdoption};
+pub use assignment::Assignment;
 pub use web::{MAX_ATTEMPTS, NewPage, PageOutcome, SourceHealth, SourceRun};
 
 use std::fmt;

@@ -3,7 +3,14 @@
 use rusqlite_migration::{M, Migrations};
 
 pub fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(V1), M::up(V2), M::up(V3), M::up(V4), M::up(V5)])
+    Migrations::new(vec![
+        M::up(V1),
+        M::up(V2),
+        M::up(V3),
+        M::up(V4),
+        M::up(V5),
+        M::up(V6),
+    ])
 }
 
 const V1: &str = r#"
@@ -250,6 +257,25 @@ CREATE TABLE item_values (
     parts       TEXT NOT NULL,               -- JSON: the named parts with points and reasons
     computed_at TEXT NOT NULL
 );
+"#;
+
+/// Assignments (约稿 / 报送任务): the office asks a unit for a piece by a date. Whether and
+/// when it was delivered earns or costs points by the year's rules.
+const V6: &str = r#"
+CREATE TABLE assignments (
+    id           INTEGER PRIMARY KEY,
+    unit_id      INTEGER NOT NULL REFERENCES units(id),
+    title        TEXT NOT NULL CHECK (title <> ''),
+    due_on       TEXT NOT NULL,               -- YYYY-MM-DD
+    important    INTEGER NOT NULL DEFAULT 0,  -- 重要信息 / 紧急报送
+    note         TEXT,
+    item_id      TEXT REFERENCES items(id),   -- the delivered piece
+    delivered_on TEXT,                        -- YYYY-MM-DD
+    recorded_at  TEXT NOT NULL,
+    actor        TEXT NOT NULL,
+    CHECK ((item_id IS NULL) = (delivered_on IS NULL))
+);
+CREATE INDEX assignments_unit ON assignments(unit_id);
 "#;
 
 #[cfg(test)]
