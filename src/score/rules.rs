@@ -410,3 +410,37 @@ pub const PRESETS: &[(&str, &str, &str)] = &[
         include_str!("presets/R4.toml"),
     ),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn periods_cover_the_year_without_gaps() {
+        let months = Per::Month.periods(2028);
+        assert_eq!(months.len(), 12);
+        assert_eq!(months[1].1, "2028-02-29");
+        assert_eq!(months[11].2, "2028年12月");
+        let quarters = Per::Quarter.periods(2026);
+        assert_eq!(
+            quarters.iter().map(|q| q.1.as_str()).collect::<Vec<_>>(),
+            ["2026-03-31", "2026-06-30", "2026-09-30", "2026-12-31"]
+        );
+        assert_eq!(Per::Year.periods(2026)[0].0, "2026-01-01");
+    }
+
+    #[test]
+    fn a_positive_quota_penalty_and_a_zero_cap_are_refused() {
+        let base = "name = \"x\"\nyear = 2026\n[[adoption]]\npoints = 1\n";
+        let p = Path::new("rules/2026.toml");
+        let e = RuleTable::parse(
+            p,
+            &format!("{base}[quota]\nper = \"quarter\"\nitems = 3\nper_missing = 1\n"),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("quota.per_missing"), "{e}");
+        let e = RuleTable::parse(p, &format!("{base}[[cap]]\nper = \"month\"\npoints = 0\n"))
+            .unwrap_err();
+        assert!(e.to_string().contains("cap[0].points"), "{e}");
+    }
+}
