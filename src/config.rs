@@ -37,6 +37,44 @@ pub struct Config {
     /// Editorial value: weights, focus topics, source weights.
     #[serde(default)]
     pub value: crate::score::value::ValueSettings,
+    /// The public site built by `caibian build`.
+    #[serde(default)]
+    pub site: SiteSettings,
+}
+
+/// `[site]`: the publicity site.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct SiteSettings {
+    /// The site's name in headers and feeds (default: the office's name without 办公室).
+    pub title: Option<String>,
+    /// One line about the site, for the home page and feeds.
+    pub description: String,
+    /// Where the site is published, e.g. "https://rd.jiangbei.gov.cn" (for feeds, sitemap
+    /// and canonical links).
+    pub base_url: String,
+    /// The folder the web server serves, relative to the project root: a link that
+    /// `caibian build` switches to each new build in one step.
+    pub output: PathBuf,
+    /// Finished builds kept for `caibian publish --rollback`.
+    #[schemars(range(min = 1, max = 100))]
+    pub keep_builds: usize,
+    /// Articles per listing page.
+    #[schemars(range(min = 5, max = 200))]
+    pub per_page: usize,
+}
+
+impl Default for SiteSettings {
+    fn default() -> Self {
+        SiteSettings {
+            title: None,
+            description: String::new(),
+            base_url: "http://localhost".to_string(),
+            output: PathBuf::from("public"),
+            keep_builds: 5,
+            per_page: 20,
+        }
+    }
 }
 
 /// `[dedup]`: exact duplicates (same title and body) are always recognised; these settings

@@ -1,8 +1,8 @@
 //! caibian (采编): collect, store, score and publish the information-reporting and publicity
 //! work of a People's Congress standing-committee office.
 //!
-//! The modules follow the data: [`collect`] → [`store`] → [`index`] and [`score`] → (compile →
-//! site, in later stages), driven by [`pipeline`]s that [`schedule`] runs on cron schedules. See
+//! The modules follow the data: [`collect`] → [`store`] → [`index`] and [`score`] → (compile, a
+//! later stage) → [`site`], driven by [`pipeline`]s that [`schedule`] runs on cron schedules. See
 //! ARCHITECTURE.md for the map and the invariants between modules.
 
 pub mod cli;
@@ -17,5 +17,6 @@ pub mod scaffold;
 pub mod schedule;
 pub mod schema;
 pub mod score;
+pub mod site;
 pub mod store;
 pub mod text;

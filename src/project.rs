@@ -66,6 +66,22 @@ impl Project {
         self.data_dir().join("caibian.sqlite")
     }
 
+    /// Where site builds, the build cache and the published link live.
+    pub fn site_layout(&self) -> crate::site::Layout {
+        let site = self.data_dir().join("site");
+        let out = &self.config.site.output;
+        crate::site::Layout {
+            builds: site.join("builds"),
+            cache: site.join("cache.json"),
+            output: if out.is_absolute() {
+                out.clone()
+            } else {
+                self.root.join(out)
+            },
+            keep: self.config.site.keep_builds,
+        }
+    }
+
     /// Opens the store and mirrors the unit registry into it.
     pub fn open_store(&self) -> Result<Store, ProjectError> {
         let mut store = Store::open(&self.db_path())?;

@@ -4,6 +4,8 @@
 mod adopt;
 mod adoptions;
 mod assign;
+mod bench;
+mod build;
 mod check;
 mod extract;
 mod inbox;
@@ -11,9 +13,12 @@ mod init;
 mod instruct;
 mod items;
 mod points;
+mod preview;
+mod publish;
 mod rank;
 mod reextract;
 mod reindex;
+mod release;
 mod rules;
 mod run;
 mod runs;
@@ -117,6 +122,16 @@ enum Command {
     Inbox(inbox::Args),
     /// 一篇稿件的编辑价值（0–100）及其构成
     Score(score::Args),
+    /// 决定哪些稿件出现在网站上：发布（网址永不改变）、首页推荐、标为内部或撤下
+    Release(release::Args),
+    /// 生成网站并原子发布（只重新生成有变化的页面；--force 全部重建）
+    Build(build::Args),
+    /// 网站版本：列出保留的构建，--rollback 回退到上一版
+    Publish(publish::Args),
+    /// 在本机预览已发布的网站
+    Preview(preview::Args),
+    /// 性能基准：caibian bench site --items N 或 --from 目录
+    Bench(bench::Args),
     /// 检查配置和流水线文件，列出各流水线的下次运行时间
     Check(check::Args),
     /// 生成 schemas/ 中的 JSON Schema（--check 只检查是否过期）
@@ -178,6 +193,11 @@ pub fn main() -> ExitCode {
         Command::Rank(a) => rank::exec(&g, a),
         Command::Inbox(a) => inbox::exec(&g, a),
         Command::Score(a) => score::exec(&g, a),
+        Command::Release(a) => release::exec(&g, a),
+        Command::Build(a) => build::exec(&g, a),
+        Command::Publish(a) => publish::exec(&g, a),
+        Command::Preview(a) => preview::exec(&g, a),
+        Command::Bench(a) => bench::exec(&g, a),
         Command::Check(a) => check::exec(&g, a),
         Command::Schema(a) => schema::exec(&g, a),
     };

@@ -11,12 +11,14 @@
 
 mod adoption;
 mod assignment;
+mod site;
 pub mod neardup;
 mod schema;
 mod web;
 
 pub use adoption::{Adoption, How, Instruction, Level, Medium, NewAdoption};
 pub use assignment::Assignment;
+pub use site::{SiteItem, Visibility};
 pub use web::{MAX_ATTEMPTS, NewPage, PageOutcome, SourceHealth, SourceRun};
 
 use std::fmt;

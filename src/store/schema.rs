@@ -10,6 +10,7 @@ pub fn migrations() -> Migrations<'static> {
         M::up(V4),
         M::up(V5),
         M::up(V6),
+        M::up(V7),
     ])
 }
 
@@ -276,6 +277,22 @@ CREATE TABLE assignments (
     CHECK ((item_id IS NULL) = (delivered_on IS NULL))
 );
 CREATE INDEX assignments_unit ON assignments(unit_id);
+"#;
+
+/// What the public site may show. An item appears on the site only with a 'public' row; an
+/// 'internal' (内部) row keeps it off every page, feed and search shard. The URL is fixed the
+/// first time an item is released and never changes afterwards, even if it is withdrawn and
+/// released again.
+const V7: &str = r#"
+CREATE TABLE site_items (
+    item_id     TEXT PRIMARY KEY REFERENCES items(id),
+    visibility  TEXT NOT NULL CHECK (visibility IN ('public', 'internal', 'withdrawn')),
+    url         TEXT UNIQUE,                 -- /2026/11/abc123/, set at first release
+    featured    INTEGER NOT NULL DEFAULT 0,
+    released_at TEXT,
+    updated_at  TEXT NOT NULL,
+    actor       TEXT NOT NULL
+);
 "#;
 
 #[cfg(test)]

@@ -1,0 +1,279 @@
+//! What the site is built from: articles (released items, or a folder of Markdown files for
+//! the benchmark), the columns in their order, and the site's settings. Loading is the only
+//! place that knows where content comes from; rendering sees only [`SiteInput`].
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone};
+use serde::Deserialize;
+
+use super::SiteError;
+use crate::store::Store;
+
+/// One article of the site.
+#[derive(Debug, Clone)]
+pub struct Article {
+    /// Item id (or file stem); `[…](item:ID)` and `/…/ID/` links resolve to it.
+    pub id: String,
+    /// Root-relative, ends in "/".
+    pub url: String,
+    pub title: String,
+    /// YYYY-MM-DD and RFC 3339, in the project's time zone.
+    pub date: String,
+    pub datetime: String,
+    pub column: Option<String>,
+    pub unit: Option<String>,
+    pub authors: Vec<String>,
+    pub source: Option<String>,
+    pub tags: Vec<String>,
+    /// Given summary; empty: derived from the body.
+    pub summary: String,
+    /// Markdown.
+    pub body: String,
+    pub featured: bool,
+}
+
+/// A column (栏目) and its URL segment.
+#[derive(Debug, Clone)]
+pub struct Column {
+    pub name: String,
+    pub slug: String,
+}
+
+/// Everything a build needs besides the theme.
+pub struct SiteInput {
+    pub title: String,
+    pub office: String,
+    pub description: String,
+    /// No trailing slash.
+    pub base_url: String,
+    pub per_page: usize,
+    /// In the order the nav shows them; columns only articles name are appended.
+    pub columns: Vec<Column>,
+    /// Sorted oldest first by (date, id): an article's index is its search doc number.
+    pub articles: Vec<Article>,
+    /// The year shown in the footer (of the newest article, so builds are reproducible).
+    pub year: i32,
+}
+
+impl SiteInput {
+    /// Sorts articles, adds columns that only articles name, and fixes the footer year.
+    pub fn new(
+        title: String,
+        office: String,
+        description: String,
+        base_url: &str,
+        per_page: usize,
+        mut columns: Vec<Column>,
+        mut articles: Vec<Article>,
+    ) -> SiteInput {
+        articles.sort_by(|a, b| (&a.datetime, &a.id).cmp(&(&b.datetime, &b.id)));
+        for a in &articles {
+            if let Some(c) = &a.column
+                && !columns.iter().any(|k| &k.name == c)
+            {
+                columns.push(Column {
+                    name: c.clone(),
+                    slug: c.clone(),
+                });
+            }
+        }
+        let year = articles
+            .last()
+            .and_then(|a| a.date.get(..4)?.parse().ok())
+            .unwrap_or(1970);
+        SiteInput {
+            title,
+            office,
+            description,
+            base_url: base_url.trim_end_matches('/').to_string(),
+            per_page: per_page.max(1),
+            columns,
+            articles,
+            year,
+        }
+    }
+}
+
+/// (YYYY-MM-DD, RFC 3339) of a stored date: a date, "date time", or RFC 3339.
+pub fn dates(s: &str, tz: chrono_tz::Tz) -> Option<(String, String)> {
+    let s = s.trim();
+    let local = if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        t.with_timezone(&tz)
+    } else if let Ok(t) = NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M") {
+        tz.from_local_datetime(&t).earliest()?
+    } else if let Ok(t) = NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S") {
+        tz.from_local_datetime(&t).earliest()?
+    } else {
+        let d = NaiveDate::parse_from_str(s.get(..10)?, "%Y-%m-%d").ok()?;
+        tz.from_local_datetime(&d.and_hms_opt(0, 0, 0)?).earliest()?
+    };
+    Some((
+        local.format("%Y-%m-%d").to_string(),
+        local.to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
+    ))
+}
+
+/// The URL an item gets when first released: /YYYY/MM/ID/.
+pub fn url_for(date: &str, id: &str) -> String {
+    let (y, m) = (date.get(..4).unwrap_or("0000"), date.get(5..7).unwrap_or("01"));
+    format!("/{y}/{m}/{id}/")
+}
+
+/// The released items of a project's store.
+pub fn from_store(
+    store: &Store,
+    project: &crate::project::Project,
+) -> Result<SiteInput, SiteError> {
+    let tz = project.tz();
+    let cfg = &project.config;
+    let columns = cfg
+        .sections
+        .iter()
+        .map(|s| Column {
+            name: s.name.clone(),
+            slug: s.slug.clone().unwrap_or_else(|| s.name.clone()),
+        })
+        .collect();
+    let mut articles = Vec::new();
+    for it in store.site_items()? {
+        let (date, datetime) = dates(&it.date, tz).unwrap_or_else(|| {
+            (
+                "1970-01-01".to_string(),
+                "1970-01-01T00:00:00+00:00".to_string(),
+            )
+        });
+        let news = it.kind == "news";
+        articles.push(Article {
+            id: it.id,
+            url: it.url,
+            title: it.title,
+            date,
+            datetime,
+            column: it.section,
+            unit: if news { None } else { it.unit.clone() },
+            authors: it.authors,
+            source: if news { it.unit } else { None },
+            tags: it.tags,
+            summary: it.summary.unwrap_or_default(),
+            body: it.body,
+            featured: it.featured,
+        });
+    }
+    let office = cfg.project.name.clone();
+    let title = cfg
+        .site
+        .title
+        .clone()
+        .unwrap_or_else(|| office.trim_end_matches("办公室").to_string());
+    Ok(SiteInput::new(
+        title,
+        office,
+        cfg.site.description.clone(),
+        &cfg.site.base_url,
+        cfg.site.per_page,
+        columns,
+        articles,
+    ))
+}
+
+/// Front matter of a benchmark article (the layout `gen_corpus.py` writes for Hugo).
+#[derive(Deserialize)]
+struct FrontMatter {
+    title: String,
+    date: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    column: Option<String>,
+    #[serde(default)]
+    tags: Vec<String>,
+    #[serde(default)]
+    author: Option<String>,
+    #[serde(default)]
+    source: Option<String>,
+}
+
+/// A folder of Markdown articles with YAML front matter (title, date, description, column,
+/// tags, author, source), read recursively; `_index.md` files are section pages and skipped.
+/// A column's URL segment is its folder's name.
+pub fn from_folder(dir: &Path, tz: chrono_tz::Tz) -> Result<SiteInput, SiteError> {
+    let mut files: Vec<PathBuf> = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let rd = std::fs::read_dir(&d).map_err(|e| SiteError::io(&d, e))?;
+        for entry in rd {
+            let entry = entry.map_err(|e| SiteError::io(&d, e))?;
+            let p = entry.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|e| e == "md")
+                && p.file_name().is_some_and(|n| n != "_index.md")
+            {
+                files.push(p);
+            }
+        }
+    }
+    files.sort();
+    let mut columns: Vec<Column> = Vec::new();
+    let mut articles = Vec::with_capacity(files.len());
+    for f in files {
+        let text = std::fs::read_to_string(&f).map_err(|e| SiteError::io(&f, e))?;
+        let bad = |why: String| SiteError::Content {
+            path: f.clone(),
+            why,
+        };
+        let rest = text
+            .strip_prefix("---\n")
+            .ok_or_else(|| bad("缺少 YAML 文件头（以 --- 开始）".into()))?;
+        let end = rest
+            .find("\n---")
+            .ok_or_else(|| bad("YAML 文件头没有结束的 ---".into()))?;
+        let fm: FrontMatter =
+            serde_norway::from_str(&rest[..end]).map_err(|e| bad(format!("文件头有误：{e}")))?;
+        let body = rest[end + 4..].trim_start_matches(['\r', '\n']).to_string();
+        let (date, datetime) =
+            dates(&fm.date, tz).ok_or_else(|| bad(format!("无法识别的日期「{}」", fm.date)))?;
+        let id = f
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if let Some(c) = &fm.column
+            && !columns.iter().any(|k| &k.name == c)
+        {
+            let slug = f
+                .parent()
+                .and_then(|p| p.file_name())
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| c.clone());
+            columns.push(Column {
+                name: c.clone(),
+                slug,
+            });
+        }
+        articles.push(Article {
+            url: url_for(&date, &id),
+            id,
+            title: fm.title,
+            date,
+            datetime,
+            column: fm.column,
+            unit: None,
+            authors: fm.author.into_iter().collect(),
+            source: fm.source,
+            tags: fm.tags,
+            summary: fm.description,
+            body,
+            featured: false,
+        });
+    }
+    Ok(SiteInput::new(
+        "人大新闻网".to_string(),
+        "人大常委会办公室".to_string(),
+        String::new(),
+        "http://localhost",
+        20,
+        columns,
+        articles,
+    ))
+}

@@ -1,0 +1,283 @@
+//! The static search index: character bigrams with positions, sharded by a hash of the
+//! bigram, so a query downloads only the shards its bigrams live in and the client can
+//! check that the bigrams of a phrase sit next to each other — every article containing the
+//! phrase, and no other. The format is documented in `site/README.md` and read by
+//! `site/static/search.js`; both sides normalise text the same way.
+//!
+//! Built in chunks of documents: a chunk's bigrams are found in parallel, then appended to
+//! per-shard posting lists by two workers (each owning half of the shards), so memory is the
+//! encoded postings (about 1.5 bytes per character indexed) plus one chunk.
+
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+use serde::Serialize;
+
+/// One document of the index, in doc-number order (oldest first).
+pub struct Doc<'a> {
+    pub url: &'a str,
+    pub title: &'a str,
+    pub date: &'a str,
+    pub column: &'a str,
+    /// Plain text of the body.
+    pub text: &'a str,
+}
+
+/// Docs per metadata file `d/{c}.json`.
+pub const CHUNK: usize = 256;
+
+/// Fullwidth ASCII to ASCII, ideographic space to space, ASCII lowercase; one char for one
+/// char, so positions in the normalised text are positions in the original.
+pub fn normalise(c: char) -> char {
+    match c {
+        '\u{FF01}'..='\u{FF5E}' => {
+            char::from_u32(c as u32 - 0xFEE0).map_or(c, |c| c.to_ascii_lowercase())
+        }
+        '\u{3000}' => ' ',
+        _ => c.to_ascii_lowercase(),
+    }
+}
+
+fn is_word(c: char) -> bool {
+    c.is_alphanumeric()
+}
+
+/// FNV-1a over the two code points as little-endian u32s; the client computes the same.
+pub fn shard_of(a: char, b: char, shards: u32) -> u32 {
+    let mut h: u32 = 2_166_136_261;
+    for byte in (a as u32).to_le_bytes().into_iter().chain((b as u32).to_le_bytes()) {
+        h ^= u32::from(byte);
+        h = h.wrapping_mul(16_777_619);
+    }
+    h % shards
+}
+
+fn key(a: char, b: char) -> u64 {
+    (u64::from(a as u32) << 32) | u64::from(b as u32)
+}
+
+fn varint(out: &mut Vec<u8>, mut v: u32) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+#[derive(Default)]
+struct Postings {
+    bytes: Vec<u8>,
+    last_doc: u32,
+    any: bool,
+}
+
+/// The index files, as (path under the output root, bytes), and its total size.
+pub struct Built {
+    pub files: Vec<(String, Vec<u8>)>,
+    pub bytes: usize,
+}
+
+#[derive(Serialize)]
+struct Meta {
+    version: u32,
+    shards: u32,
+    docs: usize,
+    chunk: usize,
+}
+
+/// One doc's bigrams: (shard, key, position), sorted by key then position.
+fn bigrams(title: &str, text: &str, shards: u32) -> Vec<(u32, u64, u32)> {
+    let mut out = Vec::with_capacity(text.len() / 3 + title.len() / 3);
+    let mut prev: Option<char> = None;
+    let chars = title
+        .chars()
+        .map(normalise)
+        .chain(std::iter::once('\n'))
+        .chain(text.chars().map(normalise));
+    for (i, c) in chars.enumerate() {
+        let w = is_word(c);
+        if w && let Some(p) = prev {
+            out.push((shard_of(p, c, shards), key(p, c), (i - 1) as u32));
+        }
+        prev = w.then_some(c);
+    }
+    out.sort_unstable_by_key(|&(_, k, p)| (k, p));
+    out
+}
+
+/// Shard count: about 48k positions per shard, a power of two between 16 and 4096 — small
+/// enough that a query downloads little, few enough that the folder stays manageable.
+pub fn shard_count(total_chars: usize) -> u32 {
+    (total_chars / 48_000).clamp(16, 4096).next_power_of_two() as u32
+}
+
+pub fn build(docs: &[Doc<'_>]) -> Built {
+    let total: usize = docs.iter().map(|d| d.text.len() / 3 + d.title.len() / 3).sum();
+    let shards = shard_count(total);
+    let halves: [std::sync::Mutex<Vec<FxHashMap<u64, Postings>>>; 2] = [
+        std::sync::Mutex::new((0..shards.div_ceil(2)).map(|_| FxHashMap::default()).collect()),
+        std::sync::Mutex::new((0..shards / 2).map(|_| FxHashMap::default()).collect()),
+    ];
+    for (c, chunk) in docs.chunks(512).enumerate() {
+        let base = (c * 512) as u32;
+        let grams: Vec<Vec<(u32, u64, u32)>> = chunk
+            .par_iter()
+            .map(|d| bigrams(d.title, d.text, shards))
+            .collect();
+        halves.par_iter().enumerate().for_each(|(half, maps)| {
+            let Ok(mut maps) = maps.lock() else { return };
+            for (j, g) in grams.iter().enumerate() {
+                let doc = base + j as u32;
+                let mut i = 0;
+                while i < g.len() {
+                    let (shard, k, _) = g[i];
+                    let mut end = i + 1;
+                    while end < g.len() && g[end].1 == k {
+                        end += 1;
+                    }
+                    if shard as usize % 2 == half {
+                        let p = maps[shard as usize / 2].entry(k).or_default();
+                        let delta = if p.any { doc - p.last_doc } else { doc };
+                        varint(&mut p.bytes, delta);
+                        varint(&mut p.bytes, (end - i) as u32);
+                        let mut last = 0;
+                        for &(_, _, pos) in &g[i..end] {
+                            varint(&mut p.bytes, pos - last);
+                            last = pos;
+                        }
+                        p.last_doc = doc;
+                        p.any = true;
+                    }
+                    i = end;
+                }
+            }
+        });
+    }
+    let mut files = Vec::new();
+    let [even, odd] = halves;
+    let even = even.into_inner().unwrap_or_default();
+    let odd = odd.into_inner().unwrap_or_default();
+    let mut shard_maps: Vec<(u32, FxHashMap<u64, Postings>)> = Vec::with_capacity(shards as usize);
+    for (i, m) in even.into_iter().enumerate() {
+        shard_maps.push((2 * i as u32, m));
+    }
+    for (i, m) in odd.into_iter().enumerate() {
+        shard_maps.push((2 * i as u32 + 1, m));
+    }
+    shard_maps.sort_by_key(|(s, _)| *s);
+    let encoded: Vec<(String, Vec<u8>)> = shard_maps
+        .into_par_iter()
+        .filter(|(_, m)| !m.is_empty())
+        .map(|(s, m)| (format!("search/s/{s}.bin"), encode_shard(m)))
+        .collect();
+    files.extend(encoded);
+    for (c, chunk) in docs.chunks(CHUNK).enumerate() {
+        let rows: Vec<(&str, &str, &str, &str, usize)> = chunk
+            .iter()
+            .map(|d| (d.url, d.title, d.date, d.column, d.title.chars().count()))
+            .collect();
+        files.push((
+            format!("search/d/{c}.json"),
+            serde_json::to_vec(&rows).unwrap_or_default(),
+        ));
+    }
+    let meta = Meta {
+        version: 1,
+        shards,
+        docs: docs.len(),
+        chunk: CHUNK,
+    };
+    files.push((
+        "search/meta.json".to_string(),
+        serde_json::to_vec(&meta).unwrap_or_default(),
+    ));
+    let bytes = files.iter().map(|(_, b)| b.len()).sum();
+    Built { files, bytes }
+}
+
+fn encode_shard(m: FxHashMap<u64, Postings>) -> Vec<u8> {
+    let mut terms: Vec<(u64, Postings)> = m.into_iter().collect();
+    terms.sort_unstable_by_key(|(k, _)| *k);
+    let postings: usize = terms.iter().map(|(_, p)| p.bytes.len()).sum();
+    let mut out = Vec::with_capacity(8 + 16 * terms.len() + postings);
+    out.extend_from_slice(b"CBS1");
+    out.extend_from_slice(&(terms.len() as u32).to_le_bytes());
+    let mut offset = 0u32;
+    for (k, p) in &terms {
+        out.extend_from_slice(&((k >> 32) as u32).to_le_bytes());
+        out.extend_from_slice(&(*k as u32).to_le_bytes());
+        out.extend_from_slice(&offset.to_le_bytes());
+        out.extend_from_slice(&(p.bytes.len() as u32).to_le_bytes());
+        offset += p.bytes.len() as u32;
+    }
+    for (_, p) in terms {
+        out.extend_from_slice(&p.bytes);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Decodes one term's postings: doc → positions.
+    fn decode(bytes: &[u8]) -> Vec<(u32, Vec<u32>)> {
+        let mut it = bytes.iter();
+        let mut next = || {
+            let (mut v, mut shift) = (0u32, 0);
+            for &b in it.by_ref() {
+                v |= u32::from(b & 0x7f) << shift;
+                if b < 0x80 {
+                    return Some(v);
+                }
+                shift += 7;
+            }
+            None
+        };
+        let mut out = Vec::new();
+        let mut doc = 0;
+        while let Some(d) = next() {
+            doc += d;
+            let n = next().unwrap_or(0);
+            let mut pos = Vec::new();
+            let mut p = 0;
+            for _ in 0..n {
+                p += next().unwrap_or(0);
+                pos.push(p);
+            }
+            out.push((doc, pos));
+        }
+        out
+    }
+
+    #[test]
+    fn postings_hold_docs_and_positions_of_each_bigram() {
+        let docs = [
+            Doc { url: "/a/", title: "人大代表", date: "2026-01-01", column: "", text: "代表建议，代表。" },
+            Doc { url: "/b/", title: "其他", date: "2026-01-02", column: "", text: "ＡＢ代表" },
+        ];
+        let built = build(&docs);
+        let shards = shard_count(0);
+        let file = format!("search/s/{}.bin", shard_of('代', '表', shards));
+        let shard = &built.files.iter().find(|(p, _)| *p == file).unwrap().1;
+        assert_eq!(&shard[..4], b"CBS1");
+        let n = u32::from_le_bytes(shard[4..8].try_into().unwrap()) as usize;
+        let entry = (0..n)
+            .map(|i| &shard[8 + 16 * i..8 + 16 * (i + 1)])
+            .find(|e| {
+                u32::from_le_bytes(e[0..4].try_into().unwrap()) == '代' as u32
+                    && u32::from_le_bytes(e[4..8].try_into().unwrap()) == '表' as u32
+            })
+            .unwrap();
+        let off = u32::from_le_bytes(entry[8..12].try_into().unwrap()) as usize + 8 + 16 * n;
+        let len = u32::from_le_bytes(entry[12..16].try_into().unwrap()) as usize;
+        // Doc 0: title 人大代表 (代 at 2), "\n" at 4, body 代表建议，代表。 (代 at 5 and 10).
+        // Doc 1: 其他 + "\n" + ab代表 (代 at 5).
+        assert_eq!(
+            decode(&shard[off..off + len]),
+            vec![(0, vec![2, 5, 10]), (1, vec![5])]
+        );
+        // Fullwidth letters were folded: "ab" is a bigram of doc 1.
+        let ab = format!("search/s/{}.bin", shard_of('a', 'b', shards));
+        assert!(built.files.iter().any(|(p, _)| *p == ab));
+    }
+}
