@@ -11,6 +11,7 @@ pub mod plan;
 pub mod publish;
 pub mod search;
 pub mod theme;
+pub mod tree;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -80,7 +81,10 @@ struct Cache {
     version: String,
     build: String,
     search: u64,
-    pages: HashMap<String, u64>,
+    /// Output path → (fingerprint, size).
+    pages: HashMap<String, (u64, u64)>,
+    /// Older builds the last one points into (see `tree`).
+    refs: Vec<String>,
 }
 
 /// Where a project's builds, cache and published link live.
@@ -130,6 +134,8 @@ pub fn build(
             return Err(e);
         }
     };
+    std::fs::write(tree::refs_file(&dir), new_cache.refs.join("\n"))
+        .map_err(|e| SiteError::io(&dir, e))?;
     std::fs::rename(&work, &dir).map_err(|e| SiteError::io(&dir, e))?;
     publish::switch(&layout.output, &dir)?;
     let cache = Cache {
@@ -154,107 +160,196 @@ fn build_into(
     cache: &Cache,
     started: Instant,
 ) -> Result<(Report, Cache), SiteError> {
-    let plan::Plan {
-        pages,
-        site,
-        site_fp: _,
-    } = plan::plan(input, theme.fingerprint, &theme.statics);
+    let plan::Plan { pages, site, .. } = plan::plan(input, theme.fingerprint, &theme.statics);
+    tracing::debug!("plan: {} outputs, {:.3}s", pages.len(), started.elapsed().as_secs_f64());
     let links = plan::links(input);
     let site_value = minijinja::Value::from(minijinja::value::Serde(&site));
-    let reuse = |p: &Page| -> bool {
-        let Some(prev) = prev else { return false };
-        if cache.pages.get(&p.path) != Some(&p.fingerprint) {
-            return false;
-        }
-        let from = prev.join(&p.path);
-        let to = dir.join(&p.path);
-        if let Some(parent) = to.parent() {
-            let _ = std::fs::create_dir_all(parent);
-        }
-        std::fs::hard_link(&from, &to).is_ok()
-    };
-    // Which outputs were (re)written, for the link check.
-    let written: Vec<Option<&str>> = pages
-        .par_iter()
-        .map(|p| -> Result<Option<&str>, SiteError> {
-            if reuse(p) {
-                return Ok(None);
-            }
-            let bytes = render(p, theme, &site_value, input, &links)?;
-            let to = dir.join(&p.path);
-            if let Some(parent) = to.parent() {
-                std::fs::create_dir_all(parent).map_err(|e| SiteError::io(parent, e))?;
-            }
-            std::fs::write(&to, bytes).map_err(|e| SiteError::io(&to, e))?;
-            Ok(Some(p.path.as_str()))
-        })
-        .collect::<Result<_, _>>()?;
-    let written_paths: Vec<&str> = written.iter().flatten().copied().collect();
 
-    // The search index: rebuilt when any indexed article changed, else taken over.
-    let search_fp = {
-        use std::hash::Hasher;
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        for a in &input.articles {
+    // The search index changes when any indexed field of any article does.
+    let doc_fps: Vec<u64> = input
+        .articles
+        .par_iter()
+        .map(|a| {
+            use std::hash::Hasher;
+            let mut h = std::collections::hash_map::DefaultHasher::new();
             for s in [&a.url, &a.title, &a.date, a.column.as_deref().unwrap_or(""), &a.body] {
                 h.write(s.as_bytes());
                 h.write_u8(0);
             }
+            h.finish()
+        })
+        .collect();
+    let search_fp = {
+        use std::hash::Hasher;
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        for f in &doc_fps {
+            h.write_u64(*f);
         }
         h.finish()
     };
-    let prev_search = prev.map(|p| p.join("search")).filter(|p| p.is_dir());
-    let search_bytes = match prev_search {
-        Some(from) if cache.search == search_fp => link_tree(&from, &dir.join("search"))?,
-        _ => {
-            let texts: Vec<String> = input
-                .articles
-                .par_iter()
-                .map(|a| markdown::render(&a.body, &links).1)
-                .collect();
-            let docs: Vec<search::Doc<'_>> = input
-                .articles
-                .iter()
-                .zip(&texts)
-                .map(|(a, t)| search::Doc {
-                    url: &a.url,
-                    title: &a.title,
-                    date: &a.date,
-                    column: a.column.as_deref().unwrap_or(""),
-                    text: t,
+    let search_same = prev.is_some() && cache.search == search_fp;
+
+    // Which outputs can be taken over from the last build.
+    let reused: Vec<bool> = pages
+        .iter()
+        .map(|p| prev.is_some() && cache.pages.get(&p.path).map(|e| e.0) == Some(p.fingerprint))
+        .collect();
+    let search_paths: Vec<&str> = cache
+        .pages
+        .keys()
+        .filter(|k| tree::is_search(k))
+        .map(String::as_str)
+        .collect();
+    let refs = tree::materialise(dir, prev, &pages, &reused, &cache.pages, search_same, &search_paths)?;
+    tracing::debug!("tree: {:.3}s", started.elapsed().as_secs_f64());
+
+    let known: HashSet<&str> = pages.iter().map(|p| p.path.as_str()).collect();
+    let write = |p: &Page, bytes: &[u8]| -> Result<Vec<(String, String)>, SiteError> {
+        let to = dir.join(&p.path);
+        std::fs::write(&to, bytes).map_err(|e| SiteError::io(&to, e))?;
+        Ok(if p.path.ends_with(".html") {
+            broken_links(&p.path, bytes, &known)
+        } else {
+            Vec::new()
+        })
+    };
+
+    // Article pages, in doc order a chunk at a time, each body parsed once for its HTML and
+    // (when the search index is rebuilt) its text.
+    let article_page: HashMap<usize, usize> = pages
+        .iter()
+        .enumerate()
+        .filter_map(|(k, p)| match p.body {
+            Body::Article(i, _) => Some((i, k)),
+            _ => None,
+        })
+        .collect();
+    let total_md: usize = input.articles.iter().map(|a| a.body.len() + a.title.len()).sum();
+    let mut search = (!search_same).then(|| search::Builder::new(search::shard_count(total_md / 3)));
+    let mut broken: Vec<(String, String)> = Vec::new();
+    let mut written = 0usize;
+    const CHUNK: usize = 256;
+    for start in (0..input.articles.len()).step_by(CHUNK) {
+        let end = (start + CHUNK).min(input.articles.len());
+        let results: Vec<(String, Vec<(String, String)>, bool)> = (start..end)
+            .into_par_iter()
+            .map(|i| -> Result<_, SiteError> {
+                let k = article_page[&i];
+                let page = &pages[k];
+                let need_page = !reused[k];
+                if !need_page && search.is_none() {
+                    return Ok((String::new(), Vec::new(), false));
+                }
+                let (html, text) = markdown::render(&input.articles[i].body, &links);
+                let mut bad = Vec::new();
+                if need_page {
+                    let bytes = render_article(page, html, theme, &site_value)?;
+                    bad = write(page, &bytes)?;
+                }
+                Ok((text, bad, need_page))
+            })
+            .collect::<Result<_, _>>()?;
+        if let Some(b) = &mut search {
+            let docs: Vec<search::Doc<'_>> = (start..end)
+                .zip(&results)
+                .map(|(i, (text, _, _))| {
+                    let a = &input.articles[i];
+                    search::Doc {
+                        url: &a.url,
+                        title: &a.title,
+                        date: &a.date,
+                        column: a.column.as_deref().unwrap_or(""),
+                        text,
+                    }
                 })
                 .collect();
-            let built = search::build(&docs);
+            b.add(&docs);
+        }
+        for (_, bad, w) in results {
+            broken.extend(bad);
+            written += usize::from(w);
+        }
+    }
+    tracing::debug!("articles: {:.3}s", started.elapsed().as_secs_f64());
+    // Everything else.
+    let others: Vec<Vec<(String, String)>> = pages
+        .par_iter()
+        .enumerate()
+        .filter(|(k, p)| !reused[*k] && !matches!(p.body, Body::Article(..)))
+        .map(|(_, p)| {
+            let bytes = render(p, theme, &site_value)?;
+            write(p, &bytes)
+        })
+        .collect::<Result<_, _>>()?;
+    written += others.len();
+    broken.extend(others.into_iter().flatten());
+    tracing::debug!("pages: {:.3}s", started.elapsed().as_secs_f64());
+
+    let mut search_files: HashMap<String, (u64, u64)> = HashMap::new();
+    let search_bytes = match search {
+        None => {
+            for p in &search_paths {
+                search_files.insert(p.to_string(), cache.pages[*p]);
+            }
+            search_paths.iter().map(|p| cache.pages[*p].1).sum()
+        }
+        Some(b) => {
+            let built = b.finish();
             for (path, bytes) in &built.files {
                 let to = dir.join(path);
-                if let Some(parent) = to.parent() {
-                    std::fs::create_dir_all(parent).map_err(|e| SiteError::io(parent, e))?;
-                }
                 std::fs::write(&to, bytes).map_err(|e| SiteError::io(&to, e))?;
+                use std::hash::Hasher;
+                let mut h = std::collections::hash_map::DefaultHasher::new();
+                h.write(bytes);
+                search_files.insert(path.clone(), (h.finish(), bytes.len() as u64));
             }
+            written += built.files.len();
             built.bytes as u64
         }
     };
+    tracing::debug!("search: {:.3}s", started.elapsed().as_secs_f64());
 
-    // Link check: every page written now; all pages when something disappeared since the
-    // last build (a reused page may link to it).
-    let known: HashSet<&str> = pages.iter().map(|p| p.path.as_str()).collect();
-    let vanished = cache.pages.keys().any(|k| !known.contains(k.as_str()));
-    let to_check: Vec<&str> = if vanished || prev.is_none() {
-        pages.iter().map(|p| p.path.as_str()).collect()
-    } else {
-        written_paths.clone()
-    };
-    let broken = check_links(dir, &to_check);
+    // Pages taken over linked only to what existed before; if anything is gone, check them too.
+    let vanished = cache
+        .pages
+        .keys()
+        .any(|k| !known.contains(k.as_str()) && !tree::is_search(k));
+    if vanished {
+        let again: Vec<(String, String)> = pages
+            .par_iter()
+            .enumerate()
+            .filter(|(k, p)| reused[*k] && p.path.ends_with(".html"))
+            .flat_map_iter(|(_, p)| {
+                let bytes = std::fs::read(dir.join(&p.path)).unwrap_or_default();
+                broken_links(&p.path, &bytes, &known)
+            })
+            .collect();
+        broken.extend(again);
+    }
     if !broken.is_empty() {
+        broken.sort();
+        broken.dedup();
         return Err(SiteError::BrokenLinks(broken));
     }
-    let output_bytes = dir_size(dir);
+    tracing::debug!("links: {:.3}s", started.elapsed().as_secs_f64());
+    let mut entries: HashMap<String, (u64, u64)> = HashMap::with_capacity(pages.len() + search_files.len());
+    let mut output_bytes = 0u64;
+    for (k, p) in pages.iter().enumerate() {
+        let size = if reused[k] {
+            cache.pages[&p.path].1
+        } else {
+            std::fs::metadata(dir.join(&p.path)).map(|m| m.len()).unwrap_or(0)
+        };
+        output_bytes += size;
+        entries.insert(p.path.clone(), (p.fingerprint, size));
+    }
+    output_bytes += search_bytes;
+    entries.extend(search_files);
     let report = Report {
         articles: input.articles.len(),
-        outputs: pages.len(),
-        written: written_paths.len(),
-        reused: pages.len() - written_paths.len(),
+        outputs: entries.len(),
+        written,
+        reused: entries.len() - written,
         search_bytes,
         output_bytes,
         seconds: started.elapsed().as_secs_f64(),
@@ -264,132 +359,95 @@ fn build_into(
         version: env!("CARGO_PKG_VERSION").to_string(),
         build: String::new(),
         search: search_fp,
-        pages: pages
-            .iter()
-            .map(|p| (p.path.clone(), p.fingerprint))
-            .collect(),
+        pages: entries,
+        refs,
     };
     Ok((report, cache))
 }
 
-fn render(
+fn render(p: &Page, theme: &Theme, site: &minijinja::Value) -> Result<Vec<u8>, SiteError> {
+    use minijinja::Value;
+    use minijinja::value::Serde;
+    match &p.body {
+        Body::Bytes(b) => Ok(b.clone()),
+        Body::Template(t, ctx) => render_template(
+            p,
+            theme,
+            t,
+            minijinja::context! { site => site.clone(), page_url => &p.url, ..Value::from(Serde(ctx)) },
+        ),
+        Body::Article(..) => Err(SiteError::Render {
+            page: p.url.clone(),
+            template: "article.html".into(),
+            why: "internal: article pages are rendered with their body".into(),
+        }),
+    }
+}
+
+fn render_article(
     p: &Page,
+    html: String,
     theme: &Theme,
     site: &minijinja::Value,
-    input: &SiteInput,
-    links: &markdown::Links<'_>,
 ) -> Result<Vec<u8>, SiteError> {
     use minijinja::Value;
     use minijinja::value::Serde;
-    let fail = |template: &str, e: minijinja::Error| SiteError::Render {
+    let Body::Article(_, ctx) = &p.body else {
+        return render(p, theme, site);
+    };
+    let article = minijinja::context! {
+        body_html => Value::from_safe_string(html),
+        ..Value::from(Serde(ctx.as_ref()))
+    };
+    render_template(
+        p,
+        theme,
+        "article.html",
+        minijinja::context! {
+            site => site.clone(),
+            page_url => &p.url,
+            article => article,
+            prev => Value::from(Serde(&ctx.prev)),
+            next => Value::from(Serde(&ctx.next)),
+            related => Value::from(Serde(&ctx.related)),
+        },
+    )
+}
+
+fn render_template(
+    p: &Page,
+    theme: &Theme,
+    template: &str,
+    ctx: minijinja::Value,
+) -> Result<Vec<u8>, SiteError> {
+    let fail = |e: minijinja::Error| SiteError::Render {
         page: p.url.clone(),
         template: template.to_string(),
         why: format!("{e:#}"),
     };
-    let (template, ctx) = match &p.body {
-        Body::Bytes(b) => return Ok(b.clone()),
-        Body::Template(t, ctx) => (
-            *t,
-            minijinja::context! { site => site.clone(), page_url => &p.url, ..Value::from(Serde(ctx)) },
-        ),
-        Body::Article(i, ctx) => {
-            let (html, _) = markdown::render(&input.articles[*i].body, links);
-            let mut article = Value::from(Serde(ctx.as_ref()));
-            // Add the body without cloning the context: rebuild the map with it.
-            let mut map: std::collections::BTreeMap<String, Value> = std::collections::BTreeMap::new();
-            if let Ok(iter) = article.try_iter() {
-                for k in iter {
-                    if let Some(ks) = k.as_str() {
-                        map.insert(ks.to_string(), article.get_item(&k).unwrap_or_default());
-                    }
-                }
+    let t = theme.env.get_template(template).map_err(fail)?;
+    t.render(ctx).map(String::into_bytes).map_err(fail)
+}
+
+/// Root-relative `href`/`src` targets in `html` that name no output: (page, link).
+fn broken_links(page: &str, html: &[u8], known: &HashSet<&str>) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let html = String::from_utf8_lossy(html);
+    for attr in ["href=\"", "src=\""] {
+        let mut rest: &str = &html;
+        while let Some(i) = rest.find(attr) {
+            rest = &rest[i + attr.len()..];
+            let Some(end) = rest.find('"') else { break };
+            let link = &rest[..end];
+            rest = &rest[end..];
+            if !link.starts_with('/') || link.starts_with("//") {
+                continue;
             }
-            map.insert("body_html".into(), Value::from_safe_string(html));
-            article = Value::from(map);
-            (
-                "article.html",
-                minijinja::context! {
-                    site => site.clone(),
-                    page_url => &p.url,
-                    article => article,
-                    prev => Value::from(Serde(&ctx.prev)),
-                    next => Value::from(Serde(&ctx.next)),
-                    related => Value::from(Serde(&ctx.related)),
-                },
-            )
-        }
-    };
-    let t = theme
-        .env
-        .get_template(template)
-        .map_err(|e| fail(template, e))?;
-    t.render(ctx).map(String::into_bytes).map_err(|e| fail(template, e))
-}
-
-/// Hard-links every file of `from` into `to`; returns the bytes linked.
-fn link_tree(from: &Path, to: &Path) -> Result<u64, SiteError> {
-    let mut total = 0;
-    std::fs::create_dir_all(to).map_err(|e| SiteError::io(to, e))?;
-    for entry in std::fs::read_dir(from).map_err(|e| SiteError::io(from, e))? {
-        let entry = entry.map_err(|e| SiteError::io(from, e))?;
-        let (src, dst) = (entry.path(), to.join(entry.file_name()));
-        if src.is_dir() {
-            total += link_tree(&src, &dst)?;
-        } else {
-            std::fs::hard_link(&src, &dst).map_err(|e| SiteError::io(&dst, e))?;
-            total += entry.metadata().map(|m| m.len()).unwrap_or(0);
-        }
-    }
-    Ok(total)
-}
-
-fn dir_size(dir: &Path) -> u64 {
-    let mut total = 0;
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let Ok(rd) = std::fs::read_dir(&d) else { continue };
-        for e in rd.flatten() {
-            match e.metadata() {
-                Ok(m) if m.is_dir() => stack.push(e.path()),
-                Ok(m) => total += m.len(),
-                Err(_) => {}
+            let path = link.split(['#', '?']).next().unwrap_or("").replace("&amp;", "&");
+            if !known.contains(plan::file_of(&path).as_str()) {
+                out.push((format!("/{page}"), link.to_string()));
             }
         }
     }
-    total
-}
-
-/// Root-relative `href`/`src` targets of the HTML pages in `paths` that resolve to no file
-/// of the build: (page, link).
-fn check_links(dir: &Path, paths: &[&str]) -> Vec<(String, String)> {
-    let mut broken: Vec<(String, String)> = paths
-        .par_iter()
-        .filter(|p| p.ends_with(".html"))
-        .flat_map_iter(|p| {
-            let html = std::fs::read_to_string(dir.join(p)).unwrap_or_default();
-            let mut out = Vec::new();
-            for attr in ["href=\"", "src=\""] {
-                let mut rest = html.as_str();
-                while let Some(i) = rest.find(attr) {
-                    rest = &rest[i + attr.len()..];
-                    let Some(end) = rest.find('"') else { break };
-                    let link = &rest[..end];
-                    rest = &rest[end..];
-                    if !link.starts_with('/') || link.starts_with("//") {
-                        continue;
-                    }
-                    let path = link.split(['#', '?']).next().unwrap_or("");
-                    let path = path.replace("&amp;", "&");
-                    let file = dir.join(plan::file_of(&path));
-                    if !file.is_file() {
-                        out.push((format!("/{p}"), link.to_string()));
-                    }
-                }
-            }
-            out
-        })
-        .collect();
-    broken.sort();
-    broken.dedup();
-    broken
+    out
 }

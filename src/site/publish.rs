@@ -104,13 +104,31 @@ pub fn prune(builds: &Path, keep: usize, published: &Path) -> Result<(), SiteErr
         }
     }
     let all = list(builds);
-    let published = published.canonicalize().ok();
-    let excess = all.len().saturating_sub(keep.max(1));
-    for b in all.into_iter().take(excess) {
-        if b.canonicalize().ok() == published {
+    // Keep the newest `keep`, the published one, and every build those point into.
+    let mut keep_set: std::collections::BTreeSet<PathBuf> = all
+        .iter()
+        .rev()
+        .take(keep.max(1))
+        .cloned()
+        .collect();
+    if let Ok(p) = published.canonicalize() {
+        keep_set.extend(all.iter().filter(|b| b.canonicalize().ok().as_ref() == Some(&p)).cloned());
+    }
+    let mut stack: Vec<PathBuf> = keep_set.iter().cloned().collect();
+    while let Some(b) = stack.pop() {
+        for r in super::tree::refs_of(&b) {
+            let p = builds.join(r);
+            if keep_set.insert(p.clone()) {
+                stack.push(p);
+            }
+        }
+    }
+    for b in all {
+        if keep_set.contains(&b) {
             continue;
         }
         std::fs::remove_dir_all(&b).map_err(|e| SiteError::io(&b, e))?;
+        let _ = std::fs::remove_file(super::tree::refs_file(&b));
     }
     Ok(())
 }

@@ -104,94 +104,128 @@ fn bigrams(title: &str, text: &str, shards: u32) -> Vec<(u32, u64, u32)> {
     out
 }
 
-/// Shard count: about 48k positions per shard, a power of two between 16 and 4096 — small
+/// Shard count from the characters to index (the site build passes the Markdown's length, so
+/// the count is known before any text is extracted): about 48k positions per shard, a power of two between 16 and 4096 — small
 /// enough that a query downloads little, few enough that the folder stays manageable.
 pub fn shard_count(total_chars: usize) -> u32 {
     (total_chars / 48_000).clamp(16, 4096).next_power_of_two() as u32
 }
 
+/// Builds the index from all docs at once (tests; the site build streams with [`Builder`]).
 pub fn build(docs: &[Doc<'_>]) -> Built {
-    let total: usize = docs.iter().map(|d| d.text.len() / 3 + d.title.len() / 3).sum();
-    let shards = shard_count(total);
-    let halves: [std::sync::Mutex<Vec<FxHashMap<u64, Postings>>>; 2] = [
-        std::sync::Mutex::new((0..shards.div_ceil(2)).map(|_| FxHashMap::default()).collect()),
-        std::sync::Mutex::new((0..shards / 2).map(|_| FxHashMap::default()).collect()),
-    ];
-    for (c, chunk) in docs.chunks(512).enumerate() {
-        let base = (c * 512) as u32;
+    let total: usize = docs.iter().map(|d| d.text.len() + d.title.len()).sum();
+    let mut b = Builder::new(shard_count(total / 3));
+    for chunk in docs.chunks(512) {
+        b.add(chunk);
+    }
+    b.finish()
+}
+
+/// Streams docs in doc-number order, a chunk at a time; holds only encoded postings.
+pub struct Builder {
+    shards: u32,
+    halves: [Vec<FxHashMap<u64, Postings>>; 2],
+    rows: Vec<(String, String, String, String, usize)>,
+}
+
+impl Builder {
+    pub fn new(shards: u32) -> Builder {
+        Builder {
+            shards,
+            halves: [
+                (0..shards.div_ceil(2)).map(|_| FxHashMap::default()).collect(),
+                (0..shards / 2).map(|_| FxHashMap::default()).collect(),
+            ],
+            rows: Vec::new(),
+        }
+    }
+
+    /// Adds the next docs (numbered on from those added before).
+    pub fn add(&mut self, chunk: &[Doc<'_>]) {
+        let base = self.rows.len() as u32;
+        let shards = self.shards;
         let grams: Vec<Vec<(u32, u64, u32)>> = chunk
             .par_iter()
             .map(|d| bigrams(d.title, d.text, shards))
             .collect();
-        halves.par_iter().enumerate().for_each(|(half, maps)| {
-            let Ok(mut maps) = maps.lock() else { return };
-            for (j, g) in grams.iter().enumerate() {
-                let doc = base + j as u32;
-                let mut i = 0;
-                while i < g.len() {
-                    let (shard, k, _) = g[i];
-                    let mut end = i + 1;
-                    while end < g.len() && g[end].1 == k {
-                        end += 1;
-                    }
-                    if shard as usize % 2 == half {
-                        let p = maps[shard as usize / 2].entry(k).or_default();
-                        let delta = if p.any { doc - p.last_doc } else { doc };
-                        varint(&mut p.bytes, delta);
-                        varint(&mut p.bytes, (end - i) as u32);
-                        let mut last = 0;
-                        for &(_, _, pos) in &g[i..end] {
-                            varint(&mut p.bytes, pos - last);
-                            last = pos;
-                        }
-                        p.last_doc = doc;
-                        p.any = true;
-                    }
-                    i = end;
-                }
-            }
-        });
+        // Two workers, each appending to the shards of its parity: no locks, no contention.
+        let [even, odd] = &mut self.halves;
+        rayon::join(
+            || append(even, 0, base, &grams),
+            || append(odd, 1, base, &grams),
+        );
+        for d in chunk {
+            self.rows.push((
+                d.url.to_string(),
+                d.title.to_string(),
+                d.date.to_string(),
+                d.column.to_string(),
+                d.title.chars().count(),
+            ));
+        }
     }
-    let mut files = Vec::new();
-    let [even, odd] = halves;
-    let even = even.into_inner().unwrap_or_default();
-    let odd = odd.into_inner().unwrap_or_default();
-    let mut shard_maps: Vec<(u32, FxHashMap<u64, Postings>)> = Vec::with_capacity(shards as usize);
-    for (i, m) in even.into_iter().enumerate() {
-        shard_maps.push((2 * i as u32, m));
-    }
-    for (i, m) in odd.into_iter().enumerate() {
-        shard_maps.push((2 * i as u32 + 1, m));
-    }
-    shard_maps.sort_by_key(|(s, _)| *s);
-    let encoded: Vec<(String, Vec<u8>)> = shard_maps
-        .into_par_iter()
-        .filter(|(_, m)| !m.is_empty())
-        .map(|(s, m)| (format!("search/s/{s}.bin"), encode_shard(m)))
-        .collect();
-    files.extend(encoded);
-    for (c, chunk) in docs.chunks(CHUNK).enumerate() {
-        let rows: Vec<(&str, &str, &str, &str, usize)> = chunk
-            .iter()
-            .map(|d| (d.url, d.title, d.date, d.column, d.title.chars().count()))
+
+    pub fn finish(self) -> Built {
+        let [even, odd] = self.halves;
+        let mut shard_maps: Vec<(u32, FxHashMap<u64, Postings>)> = even
+            .into_iter()
+            .enumerate()
+            .map(|(i, m)| (2 * i as u32, m))
+            .chain(odd.into_iter().enumerate().map(|(i, m)| (2 * i as u32 + 1, m)))
             .collect();
+        shard_maps.sort_by_key(|(s, _)| *s);
+        let mut files: Vec<(String, Vec<u8>)> = shard_maps
+            .into_par_iter()
+            .filter(|(_, m)| !m.is_empty())
+            .map(|(s, m)| (format!("search/s/{s}.bin"), encode_shard(m)))
+            .collect();
+        for (c, chunk) in self.rows.chunks(CHUNK).enumerate() {
+            files.push((
+                format!("search/d/{c}.json"),
+                serde_json::to_vec(chunk).unwrap_or_default(),
+            ));
+        }
+        let meta = Meta {
+            version: 1,
+            shards: self.shards,
+            docs: self.rows.len(),
+            chunk: CHUNK,
+        };
         files.push((
-            format!("search/d/{c}.json"),
-            serde_json::to_vec(&rows).unwrap_or_default(),
+            "search/meta.json".to_string(),
+            serde_json::to_vec(&meta).unwrap_or_default(),
         ));
+        let bytes = files.iter().map(|(_, b)| b.len()).sum();
+        Built { files, bytes }
     }
-    let meta = Meta {
-        version: 1,
-        shards,
-        docs: docs.len(),
-        chunk: CHUNK,
-    };
-    files.push((
-        "search/meta.json".to_string(),
-        serde_json::to_vec(&meta).unwrap_or_default(),
-    ));
-    let bytes = files.iter().map(|(_, b)| b.len()).sum();
-    Built { files, bytes }
+}
+
+fn append(maps: &mut [FxHashMap<u64, Postings>], half: usize, base: u32, grams: &[Vec<(u32, u64, u32)>]) {
+    for (j, g) in grams.iter().enumerate() {
+        let doc = base + j as u32;
+        let mut i = 0;
+        while i < g.len() {
+            let (shard, k, _) = g[i];
+            let mut end = i + 1;
+            while end < g.len() && g[end].1 == k {
+                end += 1;
+            }
+            if shard as usize % 2 == half {
+                let p = maps[shard as usize / 2].entry(k).or_default();
+                let delta = if p.any { doc - p.last_doc } else { doc };
+                varint(&mut p.bytes, delta);
+                varint(&mut p.bytes, (end - i) as u32);
+                let mut last = 0;
+                for &(_, _, pos) in &g[i..end] {
+                    varint(&mut p.bytes, pos - last);
+                    last = pos;
+                }
+                p.last_doc = doc;
+                p.any = true;
+            }
+            i = end;
+        }
+    }
 }
 
 fn encode_shard(m: FxHashMap<u64, Postings>) -> Vec<u8> {
