@@ -88,10 +88,38 @@ slug = "daibiao"
     .unwrap();
     std::fs::create_dir_all(p.join("inbox")).unwrap();
     let items = [
-        ("a", "甲县", "立法动态", "2026-10-02", "桥岭街道立法联系点成立", "桥岭街道设立基层立法联系点，人大代表参与征集意见。表格如下：\n\n| 项目 | 数量 |\n|---|---|\n| 意见 | 12 |\n"),
-        ("b", "甲县", "立法动态", "2026-10-20", "东岭街道开展执法检查", "东岭街道人大工委开展大气污染防治法执法检查，桥岭村代表列席。"),
-        ("d", "乙县", "代表风采", "2026-11-12", "代表建议办理情况通报", "代表建议办理满意率提升，群众反映的问题得到解决。"),
-        ("e", "乙县", "代表风采", "2026-11-20", "内部情况通报（不公开）", "这是一份内部稿件，绝密词语雪松湖水库不得出现在网站上。"),
+        (
+            "a",
+            "甲县",
+            "立法动态",
+            "2026-10-02",
+            "桥岭街道立法联系点成立",
+            "桥岭街道设立基层立法联系点，人大代表参与征集意见。表格如下：\n\n| 项目 | 数量 |\n|---|---|\n| 意见 | 12 |\n",
+        ),
+        (
+            "b",
+            "甲县",
+            "立法动态",
+            "2026-10-20",
+            "东岭街道开展执法检查",
+            "东岭街道人大工委开展大气污染防治法执法检查，桥岭村代表列席。",
+        ),
+        (
+            "d",
+            "乙县",
+            "代表风采",
+            "2026-11-12",
+            "代表建议办理情况通报",
+            "代表建议办理满意率提升，群众反映的问题得到解决。",
+        ),
+        (
+            "e",
+            "乙县",
+            "代表风采",
+            "2026-11-20",
+            "内部情况通报（不公开）",
+            "这是一份内部稿件，绝密词语雪松湖水库不得出现在网站上。",
+        ),
     ];
     for (f, unit, section, date, title, body) in items {
         std::fs::write(
@@ -152,15 +180,26 @@ fn build_search_internal_incremental_atomic_rollback_preview() {
     let r = json(p, &["build", "--json"]);
     assert_eq!(r["articles"], 4, "{r}");
     let public = p.join("public");
-    assert!(std::fs::symlink_metadata(&public).unwrap().file_type().is_symlink());
+    assert!(
+        std::fs::symlink_metadata(&public)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
     let site = tree(&public);
     let page = |path: &str| String::from_utf8(site[Path::new(path)].clone()).unwrap();
     // Article page: title, unit, table, the item: link resolved, canonical URL.
     let art = page(&format!("2026/10/{a}/index.html"));
-    assert!(art.contains("桥岭街道立法联系点成立") && art.contains("<table>"), "{art}");
+    assert!(
+        art.contains("桥岭街道立法联系点成立") && art.contains("<table>"),
+        "{art}"
+    );
     assert!(art.contains("https://rd.example.cn/2026/10/"), "{art}");
     let linking = page(&format!("2026/11/{c}/index.html"));
-    assert!(linking.contains(&format!("href=\"/2026/10/{a}/\"")), "{linking}");
+    assert!(
+        linking.contains(&format!("href=\"/2026/10/{a}/\"")),
+        "{linking}"
+    );
     // Listings: columns paginated by 2, tags, units, months, feeds, sitemap, robots, 404.
     for f in [
         "index.html",
@@ -201,14 +240,11 @@ fn build_search_internal_incremental_atomic_rollback_preview() {
     let url = |id: &str, m: &str| format!("/2026/{m}/{id}/");
     assert_eq!(search(&public, "桥岭街道"), vec![url(&a, "10")]);
     // 代表 inside 人大代表 and 代表建议 — in a, b (代表列席), c and d.
-    assert_eq!(
-        search(&public, "代表"),
-        {
-            let mut v = vec![url(&a, "10"), url(&b, "10"), url(&c, "11"), url(&d, "11")];
-            v.sort();
-            v
-        }
-    );
+    assert_eq!(search(&public, "代表"), {
+        let mut v = vec![url(&a, "10"), url(&b, "10"), url(&c, "11"), url(&d, "11")];
+        v.sort();
+        v
+    });
     assert_eq!(search(&public, "岭街道 执法"), vec![url(&b, "10")]);
 
     // Incremental: featuring another item changes the home page only among pages.
@@ -237,7 +273,10 @@ fn build_search_internal_incremental_atomic_rollback_preview() {
     let base = std::fs::read_to_string(repo().join("site/templates/404.html")).unwrap();
     std::fs::write(
         p.join("site/templates/404.html"),
-        base.replace("{% block content %}", "{% block content %}<a href=\"/nowhere/\">x</a>"),
+        base.replace(
+            "{% block content %}",
+            "{% block content %}<a href=\"/nowhere/\">x</a>",
+        ),
     )
     .unwrap();
     let o = caibian(p, &["build"]);
@@ -246,7 +285,11 @@ fn build_search_internal_incremental_atomic_rollback_preview() {
     assert!(err.contains("/404.html → /nowhere/"), "{err}");
     assert_eq!(std::fs::read_link(&public).unwrap(), published);
     // A template error too.
-    std::fs::write(p.join("site/templates/404.html"), "{% block content %}{{ x(").unwrap();
+    std::fs::write(
+        p.join("site/templates/404.html"),
+        "{% block content %}{{ x(",
+    )
+    .unwrap();
     let o = caibian(p, &["build"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("404.html"), "{}", stderr(&o));
@@ -257,10 +300,16 @@ fn build_search_internal_incremental_atomic_rollback_preview() {
     std::fs::create_dir_all(p.join("site/static")).unwrap();
     std::fs::write(p.join("site/static/style.css"), "body{color:#000}").unwrap();
     ok(p, &["build"]);
-    assert_eq!(std::fs::read(public.join("style.css")).unwrap(), b"body{color:#000}");
+    assert_eq!(
+        std::fs::read(public.join("style.css")).unwrap(),
+        b"body{color:#000}"
+    );
     let out = ok(p, &["publish", "--rollback"]);
     assert!(out.contains("已回退"), "{out}");
-    assert_ne!(std::fs::read(public.join("style.css")).unwrap(), b"body{color:#000}");
+    assert_ne!(
+        std::fs::read(public.join("style.css")).unwrap(),
+        b"body{color:#000}"
+    );
     assert!(ok(p, &["publish"]).contains("当前发布"));
 
     // Withdrawn and released again: the same URL.
@@ -289,13 +338,20 @@ fn build_search_internal_incremental_atomic_rollback_preview() {
         .to_string();
     let get = |path: &str| -> String {
         let mut s = std::net::TcpStream::connect(&addr).unwrap();
-        write!(s, "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+        write!(
+            s,
+            "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
         let mut buf = String::new();
         s.read_to_string(&mut buf).unwrap();
         buf
     };
     let home = get("/");
-    assert!(home.starts_with("HTTP/1.1 200") && home.contains("人大代表走访企业"), "{home}");
+    assert!(
+        home.starts_with("HTTP/1.1 200") && home.contains("人大代表走访企业"),
+        "{home}"
+    );
     let tag = get("/tags/%E7%94%B2%E5%8E%BF/");
     assert!(tag.starts_with("HTTP/1.1 200"), "{tag}");
     assert!(get("/nope/").starts_with("HTTP/1.1 404"));

@@ -57,11 +57,12 @@ async fn serve_file(root: &Path, path: &str) -> Response<Body> {
     let decoded = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
     let rel = PathBuf::from(decoded.trim_start_matches('/'));
     // Never leave the site folder.
-    if rel
-        .components()
-        .any(|c| !matches!(c, Component::Normal(_)))
-    {
-        return respond(StatusCode::BAD_REQUEST, "text/plain; charset=utf-8", b"bad path".to_vec());
+    if rel.components().any(|c| !matches!(c, Component::Normal(_))) {
+        return respond(
+            StatusCode::BAD_REQUEST,
+            "text/plain; charset=utf-8",
+            b"bad path".to_vec(),
+        );
     }
     let mut file = root.join(&rel);
     if decoded.ends_with('/') || file.is_dir() {

@@ -37,8 +37,15 @@ pub fn exec(g: &Global, a: Args) -> anyhow::Result<ExitCode> {
     }
     println!("保留的构建版本（最新在后）：");
     for b in all {
-        let mark = if b.canonicalize().ok() == current { "  ← 当前发布" } else { "" };
-        println!("  {}{mark}", b.file_name().unwrap_or_default().to_string_lossy());
+        let mark = if b.canonicalize().ok() == current {
+            "  ← 当前发布"
+        } else {
+            ""
+        };
+        println!(
+            "  {}{mark}",
+            b.file_name().unwrap_or_default().to_string_lossy()
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

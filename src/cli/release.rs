@@ -47,7 +47,11 @@ pub fn exec(g: &Global, a: Args) -> anyhow::Result<ExitCode> {
     }
     for id in &ids {
         if a.internal || a.withdraw {
-            let how = if a.internal { Visibility::Internal } else { Visibility::Withdrawn };
+            let how = if a.internal {
+                Visibility::Internal
+            } else {
+                Visibility::Withdrawn
+            };
             store.hide_item(id, how, &who)?;
             println!("稿件 {id}：{}", how.label());
         } else {
@@ -63,7 +67,10 @@ pub fn exec(g: &Global, a: Args) -> anyhow::Result<ExitCode> {
                 a.force,
                 &who,
             )?;
-            println!("稿件 {id} 已发布到网站：{url}{}", if a.featured { "（首页推荐）" } else { "" });
+            println!(
+                "稿件 {id} 已发布到网站：{url}{}",
+                if a.featured { "（首页推荐）" } else { "" }
+            );
         }
     }
     println!("运行 caibian build 生成并发布网站。");

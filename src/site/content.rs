@@ -106,7 +106,8 @@ pub fn dates(s: &str, tz: chrono_tz::Tz) -> Option<(String, String)> {
         tz.from_local_datetime(&t).earliest()?
     } else {
         let d = NaiveDate::parse_from_str(s.get(..10)?, "%Y-%m-%d").ok()?;
-        tz.from_local_datetime(&d.and_hms_opt(0, 0, 0)?).earliest()?
+        tz.from_local_datetime(&d.and_hms_opt(0, 0, 0)?)
+            .earliest()?
     };
     Some((
         local.format("%Y-%m-%d").to_string(),
@@ -116,7 +117,10 @@ pub fn dates(s: &str, tz: chrono_tz::Tz) -> Option<(String, String)> {
 
 /// The URL an item gets when first released: /YYYY/MM/ID/.
 pub fn url_for(date: &str, id: &str) -> String {
-    let (y, m) = (date.get(..4).unwrap_or("0000"), date.get(5..7).unwrap_or("01"));
+    let (y, m) = (
+        date.get(..4).unwrap_or("0000"),
+        date.get(5..7).unwrap_or("01"),
+    );
     format!("/{y}/{m}/{id}/")
 }
 

@@ -95,7 +95,9 @@ fn resolve<'a>(dest: CowStr<'a>, links: &Links<'_>) -> CowStr<'a> {
 
 fn safe_url(dest: CowStr<'_>) -> CowStr<'_> {
     let lower = dest.trim_start().to_ascii_lowercase();
-    if lower.starts_with("javascript:") || lower.starts_with("vbscript:") || lower.starts_with("data:text")
+    if lower.starts_with("javascript:")
+        || lower.starts_with("vbscript:")
+        || lower.starts_with("data:text")
     {
         CowStr::from("#")
     } else {
@@ -109,7 +111,9 @@ fn safe_url(dest: CowStr<'_>) -> CowStr<'_> {
 /// always absent (bodies are stored as Markdown), and a whitelist of bare tags cannot carry
 /// an attribute, so there is nothing to parse that could smuggle script.
 fn safe_html(h: CowStr<'_>) -> Event<'_> {
-    const OK: [&str; 10] = ["br", "sup", "sub", "u", "b", "i", "strong", "em", "mark", "small"];
+    const OK: [&str; 10] = [
+        "br", "sup", "sub", "u", "b", "i", "strong", "em", "mark", "small",
+    ];
     let t = h.trim();
     if t.starts_with("<!--") {
         return Event::Text(CowStr::from(""));
@@ -160,7 +164,10 @@ mod tests {
             &links,
         );
         assert!(html.contains("<sup>1</sup>"), "{html}");
-        assert!(!html.contains("<script>") && html.contains("&lt;script&gt;"), "{html}");
+        assert!(
+            !html.contains("<script>") && html.contains("&lt;script&gt;"),
+            "{html}"
+        );
         assert!(!html.contains("<img"), "{html}");
         assert!(html.contains(r#"href="/2026/11/abc/""#), "{html}");
         assert!(html.contains(r#"href="/2026/11/abc/#p2""#), "{html}");
@@ -172,7 +179,10 @@ mod tests {
     #[test]
     fn excerpts_end_at_a_sentence() {
         assert_eq!(excerpt("短。", 10), "短。");
-        assert_eq!(excerpt("第一句话很长很长。第二句", 10), "第一句话很长很长。");
+        assert_eq!(
+            excerpt("第一句话很长很长。第二句", 10),
+            "第一句话很长很长。"
+        );
         assert_eq!(excerpt("没有标点的一段很长的文字", 5), "没有标点的…");
     }
 }

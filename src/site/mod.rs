@@ -85,6 +85,71 @@ struct Cache {
     pages: HashMap<String, (u64, u64)>,
     /// Older builds the last one points into (see `tree`).
     refs: Vec<String>,
+    /// Per search doc (in doc order), its fingerprint; and the index's shard count.
+    #[serde(default)]
+    search_docs: Vec<u64>,
+    #[serde(default)]
+    search_shards: u32,
+    /// Hash of the bitmaps file that goes with this cache (written before the cache, so a
+    /// crash in between is detected rather than trusted).
+    #[serde(default)]
+    bitmaps_hash: u64,
+}
+
+/// The search index's per-doc shard bitmaps, kept beside the cache (binary: shards/64 words
+/// per doc, little-endian), so a later build can patch only the shards a changed doc touches.
+fn load_bitmaps(path: &Path, shards: u32, docs: usize, hash: u64) -> Option<Vec<Vec<u64>>> {
+    let words = shards.div_ceil(64) as usize;
+    let bytes = std::fs::read(path).ok()?;
+    if bytes.len() != words * docs * 8 || hash_bytes(&bytes) != hash {
+        return None;
+    }
+    Some(
+        bytes
+            .chunks(words * 8)
+            .map(|d| {
+                d.chunks(8)
+                    .map(|w| u64::from_le_bytes(w.try_into().unwrap_or([0; 8])))
+                    .collect()
+            })
+            .collect(),
+    )
+}
+
+fn save_bitmaps(path: &Path, bitmaps: &[Vec<u64>]) -> Result<u64, SiteError> {
+    let mut out = Vec::with_capacity(bitmaps.iter().map(|b| b.len() * 8).sum());
+    for b in bitmaps {
+        for w in b {
+            out.extend_from_slice(&w.to_le_bytes());
+        }
+    }
+    let tmp = path.with_extension("tmp");
+    let hash = hash_bytes(&out);
+    std::fs::write(&tmp, out)
+        .and_then(|()| std::fs::rename(&tmp, path))
+        .map_err(|e| SiteError::io(path, e))?;
+    Ok(hash)
+}
+
+/// A build's report, its cache, and the search bitmaps when they changed.
+type Built = (Report, Cache, Option<Vec<Vec<u64>>>);
+/// An article rendered in the loop: its text, broken links, and whether its page was written.
+type Rendered = (String, Vec<(String, String)>, bool);
+/// A changed doc's bigrams.
+type DocGrams = (u32, Vec<search::Gram>);
+type DocGramsRef<'a> = (u32, &'a [search::Gram]);
+
+/// How this build gets its search index.
+enum SearchMode {
+    /// Unchanged: taken over.
+    Same,
+    /// A few docs changed or were added: patch the shards they touch.
+    Patch {
+        changed: Vec<u32>,
+        bitmaps: Vec<Vec<u64>>,
+    },
+    /// Build from all docs.
+    Full(Box<search::Builder>),
 }
 
 /// Where a project's builds, cache and published link live.
@@ -126,8 +191,17 @@ pub fn build(
     let work = layout.builds.join(format!(".{name}.tmp"));
     let _ = std::fs::remove_dir_all(&work);
     std::fs::create_dir_all(&work).map_err(|e| SiteError::io(&work, e))?;
-    let res = build_into(input, theme, &work, prev_dir.as_deref(), &cache, started);
-    let (mut report, new_cache) = match res {
+    let bitmaps_path = layout.cache.with_file_name("search-bitmaps.bin");
+    let res = build_into(
+        input,
+        theme,
+        &work,
+        prev_dir.as_deref(),
+        &cache,
+        &bitmaps_path,
+        started,
+    );
+    let (mut report, new_cache, bitmaps) = match res {
         Ok(r) => r,
         Err(e) => {
             let _ = std::fs::remove_dir_all(&work);
@@ -138,8 +212,13 @@ pub fn build(
         .map_err(|e| SiteError::io(&dir, e))?;
     std::fs::rename(&work, &dir).map_err(|e| SiteError::io(&dir, e))?;
     publish::switch(&layout.output, &dir)?;
+    let bitmaps_hash = match bitmaps {
+        Some(b) => save_bitmaps(&bitmaps_path, &b)?,
+        None => cache.bitmaps_hash,
+    };
     let cache = Cache {
         build: name,
+        bitmaps_hash,
         ..new_cache
     };
     let tmp = layout.cache.with_extension("json.tmp");
@@ -158,37 +237,60 @@ fn build_into(
     dir: &Path,
     prev: Option<&Path>,
     cache: &Cache,
+    bitmaps_path: &Path,
     started: Instant,
-) -> Result<(Report, Cache), SiteError> {
-    let plan::Plan { pages, site, .. } = plan::plan(input, theme.fingerprint, &theme.statics);
-    tracing::debug!("plan: {} outputs, {:.3}s", pages.len(), started.elapsed().as_secs_f64());
+) -> Result<Built, SiteError> {
+    let plan::Plan {
+        pages,
+        site,
+        doc_fps,
+        summaries,
+        ..
+    } = plan::plan(input, theme.fingerprint, &theme.statics);
+    tracing::debug!(
+        "plan: {} outputs, {:.3}s",
+        pages.len(),
+        started.elapsed().as_secs_f64()
+    );
     let links = plan::links(input);
     let site_value = minijinja::Value::from(minijinja::value::Serde(&site));
 
     // The search index changes when any indexed field of any article does.
-    let doc_fps: Vec<u64> = input
-        .articles
-        .par_iter()
-        .map(|a| {
-            use std::hash::Hasher;
-            let mut h = std::collections::hash_map::DefaultHasher::new();
-            for s in [&a.url, &a.title, &a.date, a.column.as_deref().unwrap_or(""), &a.body] {
-                h.write(s.as_bytes());
-                h.write_u8(0);
-            }
-            h.finish()
-        })
-        .collect();
     let search_fp = {
         use std::hash::Hasher;
-        let mut h = std::collections::hash_map::DefaultHasher::new();
+        let mut h = plan::Fx::default();
         for f in &doc_fps {
             h.write_u64(*f);
         }
         h.finish()
     };
-    let search_same = prev.is_some() && cache.search == search_fp;
-
+    let total_md: usize = input
+        .articles
+        .iter()
+        .map(|a| a.body.len() + a.title.len())
+        .sum();
+    let shards = search::shard_count(total_md / 3);
+    let mut mode = if prev.is_some() && cache.search == search_fp {
+        SearchMode::Same
+    } else {
+        // Patchable: same shard count, old docs kept in place, few changed or appended.
+        let old = &cache.search_docs;
+        let changed: Vec<u32> = (0..doc_fps.len())
+            .filter(|&i| old.get(i) != Some(&doc_fps[i]))
+            .map(|i| i as u32)
+            .collect();
+        let bitmaps = (prev.is_some()
+            && cache.search_shards == shards
+            && old.len() <= doc_fps.len()
+            && changed.len() <= 64)
+            .then(|| load_bitmaps(bitmaps_path, shards, old.len(), cache.bitmaps_hash))
+            .flatten();
+        match bitmaps {
+            Some(bitmaps) => SearchMode::Patch { changed, bitmaps },
+            None => SearchMode::Full(Box::new(search::Builder::new(shards))),
+        }
+    };
+    let search_same = matches!(mode, SearchMode::Same);
     // Which outputs can be taken over from the last build.
     let reused: Vec<bool> = pages
         .iter()
@@ -200,15 +302,35 @@ fn build_into(
         .filter(|k| tree::is_search(k))
         .map(String::as_str)
         .collect();
-    let refs = tree::materialise(dir, prev, &pages, &reused, &cache.pages, search_same, &search_paths)?;
+    let refs = tree::materialise(
+        dir,
+        prev,
+        &pages,
+        &reused,
+        &cache.pages,
+        search_same,
+        &search_paths,
+    )?;
     tracing::debug!("tree: {:.3}s", started.elapsed().as_secs_f64());
 
     let known: HashSet<&str> = pages.iter().map(|p| p.path.as_str()).collect();
+    // Pages link to each other by URL; looking a link up among the URLs first avoids decoding
+    // it into a file path (the nav alone repeats dozens of links on every page).
+    let known_urls: rustc_hash::FxHashSet<String> = pages
+        .iter()
+        .map(|p| {
+            if p.url.is_empty() {
+                format!("/{}", p.path)
+            } else {
+                p.url.clone()
+            }
+        })
+        .collect();
     let write = |p: &Page, bytes: &[u8]| -> Result<Vec<(String, String)>, SiteError> {
         let to = dir.join(&p.path);
         std::fs::write(&to, bytes).map_err(|e| SiteError::io(&to, e))?;
         Ok(if p.path.ends_with(".html") {
-            broken_links(&p.path, bytes, &known)
+            broken_links(&p.path, bytes, &known, &known_urls)
         } else {
             Vec::new()
         })
@@ -224,32 +346,43 @@ fn build_into(
             _ => None,
         })
         .collect();
-    let total_md: usize = input.articles.iter().map(|a| a.body.len() + a.title.len()).sum();
-    let mut search = (!search_same).then(|| search::Builder::new(search::shard_count(total_md / 3)));
+    let mut fresh_texts: HashMap<u32, String> = HashMap::new();
     let mut broken: Vec<(String, String)> = Vec::new();
     let mut written = 0usize;
     const CHUNK: usize = 256;
     for start in (0..input.articles.len()).step_by(CHUNK) {
         let end = (start + CHUNK).min(input.articles.len());
-        let results: Vec<(String, Vec<(String, String)>, bool)> = (start..end)
+        let results: Vec<Rendered> = (start..end)
             .into_par_iter()
             .map(|i| -> Result<_, SiteError> {
                 let k = article_page[&i];
                 let page = &pages[k];
                 let need_page = !reused[k];
-                if !need_page && search.is_none() {
+                let need_text = match &mode {
+                    SearchMode::Same => false,
+                    SearchMode::Full(_) => true,
+                    SearchMode::Patch { changed, .. } => changed.binary_search(&(i as u32)).is_ok(),
+                };
+                if !need_page && !need_text {
                     return Ok((String::new(), Vec::new(), false));
                 }
                 let (html, text) = markdown::render(&input.articles[i].body, &links);
                 let mut bad = Vec::new();
                 if need_page {
-                    let bytes = render_article(page, html, theme, &site_value)?;
+                    let bytes = render_article(page, html, theme, &site_value, input, &summaries)?;
                     bad = write(page, &bytes)?;
                 }
                 Ok((text, bad, need_page))
             })
             .collect::<Result<_, _>>()?;
-        if let Some(b) = &mut search {
+        if let SearchMode::Patch { changed, .. } = &mode {
+            for (i, (text, _, _)) in (start..end).zip(&results) {
+                if changed.binary_search(&(i as u32)).is_ok() {
+                    fresh_texts.insert(i as u32, text.clone());
+                }
+            }
+        }
+        if let SearchMode::Full(b) = &mut mode {
             let docs: Vec<search::Doc<'_>> = (start..end)
                 .zip(&results)
                 .map(|(i, (text, _, _))| {
@@ -277,7 +410,7 @@ fn build_into(
         .enumerate()
         .filter(|(k, p)| !reused[*k] && !matches!(p.body, Body::Article(..)))
         .map(|(_, p)| {
-            let bytes = render(p, theme, &site_value)?;
+            let bytes = render(p, theme, &site_value, &summaries)?;
             write(p, &bytes)
         })
         .collect::<Result<_, _>>()?;
@@ -286,27 +419,119 @@ fn build_into(
     tracing::debug!("pages: {:.3}s", started.elapsed().as_secs_f64());
 
     let mut search_files: HashMap<String, (u64, u64)> = HashMap::new();
-    let search_bytes = match search {
-        None => {
+    let mut taken_over: Vec<(String, (u64, u64))> = Vec::new();
+    let mut new_bitmaps = None;
+    let mut put = |path: &str, bytes: &[u8]| -> Result<u64, SiteError> {
+        let to = dir.join(path);
+        std::fs::write(&to, bytes).map_err(|e| SiteError::io(&to, e))?;
+        search_files.insert(path.to_string(), (hash_bytes(bytes), bytes.len() as u64));
+        written += 1;
+        Ok(bytes.len() as u64)
+    };
+    let search_bytes = match mode {
+        SearchMode::Same => {
             for p in &search_paths {
-                search_files.insert(p.to_string(), cache.pages[*p]);
+                taken_over.push((p.to_string(), cache.pages[*p]));
             }
             search_paths.iter().map(|p| cache.pages[*p].1).sum()
         }
-        Some(b) => {
-            let built = b.finish();
+        SearchMode::Full(b) => {
+            let (built, bitmaps) = b.finish();
             for (path, bytes) in &built.files {
-                let to = dir.join(path);
-                std::fs::write(&to, bytes).map_err(|e| SiteError::io(&to, e))?;
-                use std::hash::Hasher;
-                let mut h = std::collections::hash_map::DefaultHasher::new();
-                h.write(bytes);
-                search_files.insert(path.clone(), (h.finish(), bytes.len() as u64));
+                put(path, bytes)?;
             }
-            written += built.files.len();
+            new_bitmaps = Some(bitmaps);
             built.bytes as u64
         }
+        SearchMode::Patch {
+            changed,
+            mut bitmaps,
+        } => {
+            let Some(prev) = prev else {
+                return Err(SiteError::Publish(
+                    "internal: patching without a last build".into(),
+                ));
+            };
+            let grams: Vec<DocGrams> = changed
+                .iter()
+                .map(|&i| {
+                    let a = &input.articles[i as usize];
+                    let text = fresh_texts.get(&i).map(String::as_str).unwrap_or("");
+                    (i, search::doc_bigrams(&a.title, text, shards))
+                })
+                .collect();
+            let words = shards.div_ceil(64) as usize;
+            let mut affected = vec![0u64; words];
+            for (i, g) in &grams {
+                let new = search::shard_bitmap(g, shards);
+                let i = *i as usize;
+                if let Some(old) = bitmaps.get(i) {
+                    for (w, o) in affected.iter_mut().zip(old) {
+                        *w |= o;
+                    }
+                }
+                for (w, n) in affected.iter_mut().zip(&new) {
+                    *w |= n;
+                }
+                if i < bitmaps.len() {
+                    bitmaps[i] = new;
+                } else {
+                    bitmaps.push(new);
+                }
+            }
+            let results: Vec<Option<(String, Vec<u8>, bool)>> = (0..shards)
+                .into_par_iter()
+                .map(|s| -> Result<_, SiteError> {
+                    let path = format!("search/s/{s}.bin");
+                    let old_path = prev.join(&path);
+                    if affected[s as usize / 64] & (1 << (s % 64)) == 0 {
+                        if old_path.is_file() {
+                            let to = dir.join(&path);
+                            std::fs::hard_link(&old_path, &to)
+                                .map_err(|e| SiteError::io(&to, e))?;
+                            return Ok(Some((path, Vec::new(), false)));
+                        }
+                        return Ok(None);
+                    }
+                    let old = std::fs::read(&old_path).ok();
+                    let fresh: Vec<DocGrams> = grams
+                        .iter()
+                        .map(|(i, g)| (*i, g.iter().copied().filter(|x| x.0 == s).collect()))
+                        .collect();
+                    let fresh_refs: Vec<DocGramsRef<'_>> =
+                        fresh.iter().map(|(i, g)| (*i, g.as_slice())).collect();
+                    Ok(search::patch_shard(old.as_deref(), &changed, &fresh_refs)
+                        .map(|bytes| (path, bytes, true)))
+                })
+                .collect::<Result<_, _>>()?;
+            let mut total = 0u64;
+            for (path, bytes, new) in results.into_iter().flatten() {
+                if new {
+                    total += put(&path, &bytes)?;
+                } else if let Some(e) = cache.pages.get(&path) {
+                    total += e.1;
+                    taken_over.push((path, *e));
+                }
+            }
+            let docs: Vec<search::Doc<'_>> = input
+                .articles
+                .iter()
+                .map(|a| search::Doc {
+                    url: &a.url,
+                    title: &a.title,
+                    date: &a.date,
+                    column: a.column.as_deref().unwrap_or(""),
+                    text: "",
+                })
+                .collect();
+            for (path, bytes) in search::meta_files(&docs, shards) {
+                total += put(&path, &bytes)?;
+            }
+            new_bitmaps = Some(bitmaps);
+            total
+        }
     };
+    search_files.extend(taken_over);
     tracing::debug!("search: {:.3}s", started.elapsed().as_secs_f64());
 
     // Pages taken over linked only to what existed before; if anything is gone, check them too.
@@ -321,7 +546,7 @@ fn build_into(
             .filter(|(k, p)| reused[*k] && p.path.ends_with(".html"))
             .flat_map_iter(|(_, p)| {
                 let bytes = std::fs::read(dir.join(&p.path)).unwrap_or_default();
-                broken_links(&p.path, &bytes, &known)
+                broken_links(&p.path, &bytes, &known, &known_urls)
             })
             .collect();
         broken.extend(again);
@@ -332,13 +557,16 @@ fn build_into(
         return Err(SiteError::BrokenLinks(broken));
     }
     tracing::debug!("links: {:.3}s", started.elapsed().as_secs_f64());
-    let mut entries: HashMap<String, (u64, u64)> = HashMap::with_capacity(pages.len() + search_files.len());
+    let mut entries: HashMap<String, (u64, u64)> =
+        HashMap::with_capacity(pages.len() + search_files.len());
     let mut output_bytes = 0u64;
     for (k, p) in pages.iter().enumerate() {
         let size = if reused[k] {
             cache.pages[&p.path].1
         } else {
-            std::fs::metadata(dir.join(&p.path)).map(|m| m.len()).unwrap_or(0)
+            std::fs::metadata(dir.join(&p.path))
+                .map(|m| m.len())
+                .unwrap_or(0)
         };
         output_bytes += size;
         entries.insert(p.path.clone(), (p.fingerprint, size));
@@ -361,21 +589,40 @@ fn build_into(
         search: search_fp,
         pages: entries,
         refs,
+        search_docs: doc_fps,
+        search_shards: shards,
+        bitmaps_hash: 0,
     };
-    Ok((report, cache))
+    Ok((report, cache, new_bitmaps))
 }
 
-fn render(p: &Page, theme: &Theme, site: &minijinja::Value) -> Result<Vec<u8>, SiteError> {
+fn hash_bytes(b: &[u8]) -> u64 {
+    use std::hash::Hasher;
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    h.write(b);
+    h.finish()
+}
+
+fn render(
+    p: &Page,
+    theme: &Theme,
+    site: &minijinja::Value,
+    summaries: &[plan::Summary],
+) -> Result<Vec<u8>, SiteError> {
     use minijinja::Value;
     use minijinja::value::Serde;
-    match &p.body {
-        Body::Bytes(b) => Ok(b.clone()),
-        Body::Template(t, ctx) => render_template(
+    let with = |t: &str, ctx: &serde_json::Value| {
+        render_template(
             p,
             theme,
             t,
             minijinja::context! { site => site.clone(), page_url => &p.url, ..Value::from(Serde(ctx)) },
-        ),
+        )
+    };
+    match &p.body {
+        Body::Bytes(b) => Ok(b.clone()),
+        Body::Template(t, ctx) => with(t, ctx),
+        Body::List(l) => with("list.html", &l.context(summaries)),
         Body::Article(..) => Err(SiteError::Render {
             page: p.url.clone(),
             template: "article.html".into(),
@@ -389,15 +636,18 @@ fn render_article(
     html: String,
     theme: &Theme,
     site: &minijinja::Value,
+    input: &SiteInput,
+    summaries: &[plan::Summary],
 ) -> Result<Vec<u8>, SiteError> {
     use minijinja::Value;
     use minijinja::value::Serde;
-    let Body::Article(_, ctx) = &p.body else {
-        return render(p, theme, site);
+    let Body::Article(i, n) = &p.body else {
+        return render(p, theme, site, summaries);
     };
+    let ctx = plan::article_ctx(input, summaries, *i, n);
     let article = minijinja::context! {
         body_html => Value::from_safe_string(html),
-        ..Value::from(Serde(ctx.as_ref()))
+        ..Value::from(Serde(&ctx))
     };
     render_template(
         p,
@@ -430,20 +680,30 @@ fn render_template(
 }
 
 /// Root-relative `href`/`src` targets in `html` that name no output: (page, link).
-fn broken_links(page: &str, html: &[u8], known: &HashSet<&str>) -> Vec<(String, String)> {
+fn broken_links(
+    page: &str,
+    html: &[u8],
+    known: &HashSet<&str>,
+    known_urls: &rustc_hash::FxHashSet<String>,
+) -> Vec<(String, String)> {
     let mut out = Vec::new();
-    let html = String::from_utf8_lossy(html);
-    for attr in ["href=\"", "src=\""] {
-        let mut rest: &str = &html;
-        while let Some(i) = rest.find(attr) {
-            rest = &rest[i + attr.len()..];
-            let Some(end) = rest.find('"') else { break };
-            let link = &rest[..end];
-            rest = &rest[end..];
+    for attr in [&b"href=\""[..], &b"src=\""[..]] {
+        for i in memchr::memmem::find_iter(html, attr) {
+            let rest = &html[i + attr.len()..];
+            let Some(end) = memchr::memchr(b'"', rest) else {
+                break;
+            };
+            let Ok(link) = std::str::from_utf8(&rest[..end]) else {
+                continue;
+            };
             if !link.starts_with('/') || link.starts_with("//") {
                 continue;
             }
-            let path = link.split(['#', '?']).next().unwrap_or("").replace("&amp;", "&");
+            let path = link.split(['#', '?']).next().unwrap_or("");
+            if known_urls.contains(path) {
+                continue;
+            }
+            let path = path.replace("&amp;", "&");
             if !known.contains(plan::file_of(&path).as_str()) {
                 out.push((format!("/{page}"), link.to_string()));
             }

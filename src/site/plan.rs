@@ -17,8 +17,10 @@ use super::markdown::Links;
 pub enum Body {
     /// A template with a JSON context (listing and index pages).
     Template(&'static str, Value),
-    /// The article page of article `i`.
-    Article(usize, Box<ArticleCtx>),
+    /// The article page of article `i`, with its neighbours (summary indexes).
+    Article(usize, Neighbours),
+    /// A page of a listing (column, tag, unit, month).
+    List(ListPage),
     /// Bytes made while planning (feeds, sitemap, robots.txt, static files).
     Bytes(Vec<u8>),
 }
@@ -46,6 +48,79 @@ pub struct Summary {
     pub column: Option<Link>,
     pub unit: Option<Link>,
     pub summary: String,
+}
+
+/// An article's prev/next (in its column) and related articles, as article indexes.
+pub struct Neighbours {
+    pub prev: Option<usize>,
+    pub next: Option<usize>,
+    pub related: Vec<usize>,
+}
+
+/// One page of a listing; its context is built only if it is rendered.
+pub struct ListPage {
+    pub kind: &'static str,
+    pub title: String,
+    pub feed_url: Option<String>,
+    pub base: String,
+    pub ids: Vec<usize>,
+    pub current: usize,
+    pub total: usize,
+}
+
+impl ListPage {
+    pub fn context(&self, summaries: &[Summary]) -> Value {
+        let (n, total, base) = (self.current, self.total, &self.base);
+        json!({
+            "list": {
+                "kind": self.kind,
+                "title": self.title,
+                "feed_url": self.feed_url,
+                "articles": self.ids.iter().map(|&i| &summaries[i]).collect::<Vec<_>>(),
+                "pager": {
+                    "current": n,
+                    "total": total,
+                    "prev_url": (n > 1).then(|| page_url(base, n - 1)),
+                    "next_url": (n < total).then(|| page_url(base, n + 1)),
+                    "pages": (1..=total).map(|k| json!({"number": k, "url": page_url(base, k)})).collect::<Vec<_>>(),
+                },
+            }
+        })
+    }
+}
+
+/// The context of article `i`'s page (without its body, which the build adds).
+pub fn article_ctx(
+    input: &SiteInput,
+    summaries: &[Summary],
+    i: usize,
+    n: &Neighbours,
+) -> ArticleCtx {
+    let x = &input.articles[i];
+    ArticleCtx {
+        title: x.title.clone(),
+        url: x.url.clone(),
+        date: x.date.clone(),
+        datetime: x.datetime.clone(),
+        column: summaries[i].column.clone(),
+        unit: summaries[i].unit.clone(),
+        authors: x.authors.clone(),
+        source: x.source.clone(),
+        tags: x
+            .tags
+            .iter()
+            .map(|t| Link {
+                name: t.clone(),
+                url: tag_url(t),
+            })
+            .collect(),
+        summary: x.summary.clone(),
+        body_html: String::new(),
+        issue: None,
+        prev: n.prev.map(|j| summaries[j].clone()),
+        next: n.next.map(|j| summaries[j].clone()),
+        related: n.related.iter().map(|&j| summaries[j].clone()).collect(),
+    }
 }
 
 #[derive(Serialize)]
@@ -85,7 +160,7 @@ pub struct SiteCtx {
 
 /// Feeds a hasher through `io::Write`, so contexts are fingerprinted by serialising them
 /// without building a string.
-struct HashWriter<'a>(&'a mut std::collections::hash_map::DefaultHasher);
+struct HashWriter<'a>(&'a mut Fx);
 
 impl std::io::Write for HashWriter<'_> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
@@ -97,11 +172,15 @@ impl std::io::Write for HashWriter<'_> {
     }
 }
 
-/// Fingerprint of `seed` and a serialisable value. DefaultHasher's keys are fixed, so this is
-/// stable between runs of one binary; a different binary may differ and then simply rebuilds
-/// everything once (the cache records the binary's version).
+/// The fingerprint hash: FxHash, because fingerprints cover every byte of every article on
+/// each build and SipHash made planning a third slower; inputs are the office's own
+/// content, not an adversary's, and a change anywhere in the input changes the hash. Stable
+/// between runs of one binary; the cache records the version, and a new binary rebuilds.
+pub type Fx = rustc_hash::FxHasher;
+
+/// Fingerprint of `seed` and a serialisable value.
 fn fp(seed: u64, v: &impl Serialize, extra: &[u8]) -> u64 {
-    let mut h = std::collections::hash_map::DefaultHasher::new();
+    let mut h = Fx::default();
     h.write_u64(seed);
     let _ = serde_json::to_writer(HashWriter(&mut h), v);
     h.write(extra);
@@ -186,11 +265,16 @@ fn lead(md: &str, max: usize) -> String {
 /// Everything planned, plus what the build needs besides pages.
 pub struct Plan {
     pub pages: Vec<Page>,
+    /// Every article's summary, by article index.
+    pub summaries: Vec<Summary>,
+    /// Per article (doc order): a fingerprint of its URL, title, date, column and body.
+    pub doc_fps: Vec<u64>,
     pub site: SiteCtx,
     pub site_fp: u64,
 }
 
 pub fn plan(input: &SiteInput, theme_fp: u64, statics: &[(String, Vec<u8>)]) -> Plan {
+    let t = std::time::Instant::now();
     let a = &input.articles;
     let column_slug: HashMap<&str, &str> = input
         .columns
@@ -221,6 +305,26 @@ pub fn plan(input: &SiteInput, theme_fp: u64, statics: &[(String, Vec<u8>)]) -> 
             },
         })
         .collect();
+    tracing::debug!("plan/summaries {:.3}", t.elapsed().as_secs_f64());
+    // What the search index and an article's page depend on of the article itself.
+    let doc_fps: Vec<u64> = a
+        .par_iter()
+        .map(|x| {
+            let mut h = Fx::default();
+            for s in [
+                &x.url,
+                &x.title,
+                &x.date,
+                x.column.as_deref().unwrap_or(""),
+                &x.body,
+            ] {
+                h.write(s.as_bytes());
+                h.write_u8(0);
+            }
+            h.finish()
+        })
+        .collect();
+    tracing::debug!("plan/doc_fps {:.3}", t.elapsed().as_secs_f64());
     // Newest first everywhere lists are shown.
     let newest: Vec<usize> = (0..a.len()).rev().collect();
     let mut by_column: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
@@ -237,7 +341,10 @@ pub fn plan(input: &SiteInput, theme_fp: u64, statics: &[(String, Vec<u8>)]) -> 
         if let Some(u) = &a[i].unit {
             by_unit.entry(u).or_default().push(i);
         }
-        by_month.entry(&a[i].date[..7.min(a[i].date.len())]).or_default().push(i);
+        by_month
+            .entry(&a[i].date[..7.min(a[i].date.len())])
+            .or_default()
+            .push(i);
     }
     let site = SiteCtx {
         title: input.title.clone(),
@@ -264,6 +371,14 @@ pub fn plan(input: &SiteInput, theme_fp: u64, statics: &[(String, Vec<u8>)]) -> 
         .values()
         .flat_map(|v| v.iter().enumerate().map(|(p, &i)| (i, p)))
         .collect();
+    let summary_fps: Vec<u64> = summaries
+        .par_iter()
+        .map(|x| {
+            let mut h = Fx::default();
+            std::hash::Hash::hash(x, &mut h);
+            h.finish()
+        })
+        .collect();
     let article_pages: Vec<Page> = (0..a.len())
         .into_par_iter()
         .map(|i| {
@@ -271,91 +386,84 @@ pub fn plan(input: &SiteInput, theme_fp: u64, statics: &[(String, Vec<u8>)]) -> 
             let (prev, next) = match (&x.column, position_in_column.get(&i)) {
                 (Some(c), Some(&p)) => {
                     let list = &by_column[c.as_str()];
-                    (
-                        list.get(p + 1).map(|&j| summaries[j].clone()),
-                        p.checked_sub(1).map(|q| summaries[list[q]].clone()),
-                    )
+                    (list.get(p + 1).copied(), p.checked_sub(1).map(|q| list[q]))
                 }
                 _ => (None, None),
             };
-            let related = related(i, a, &by_tag)
-                .into_iter()
-                .map(|j| summaries[j].clone())
-                .collect();
-            let ctx = ArticleCtx {
-                title: x.title.clone(),
-                url: x.url.clone(),
-                date: x.date.clone(),
-                datetime: x.datetime.clone(),
-                column: summaries[i].column.clone(),
-                unit: summaries[i].unit.clone(),
-                authors: x.authors.clone(),
-                source: x.source.clone(),
-                tags: x
-                    .tags
-                    .iter()
-                    .map(|t| Link {
-                        name: t.clone(),
-                        url: tag_url(t),
-                    })
-                    .collect(),
-                summary: x.summary.clone(),
-                body_html: String::new(),
-                issue: None,
-                prev,
-                next,
-                related,
-            };
-            let mut h = std::collections::hash_map::DefaultHasher::new();
+            let related = related(i, a, &by_tag);
+            // Everything the page shows: the article (its fingerprint, summary and the fields
+            // beyond them) and its neighbours' summaries.
+            let mut h = Fx::default();
             h.write_u64(site_fp);
-            let _ = serde_json::to_writer(HashWriter(&mut h), &ctx);
-            let _ = serde_json::to_writer(HashWriter(&mut h), &(&ctx.prev, &ctx.next, &ctx.related));
-            h.write(x.body.as_bytes());
+            h.write_u64(doc_fps[i]);
+            h.write_u64(summary_fps[i]);
+            std::hash::Hash::hash(
+                &(&x.datetime, &x.authors, &x.source, &x.tags, &x.summary),
+                &mut h,
+            );
+            for j in prev.iter().chain(next.iter()).chain(related.iter()) {
+                h.write_u64(summary_fps[*j]);
+            }
+            std::hash::Hash::hash(&(prev.is_some(), next.is_some(), related.len()), &mut h);
             Page {
                 path: file_of(&x.url),
                 url: x.url.clone(),
                 fingerprint: h.finish(),
-                body: Body::Article(i, Box::new(ctx)),
+                body: Body::Article(
+                    i,
+                    Neighbours {
+                        prev,
+                        next,
+                        related,
+                    },
+                ),
             }
         })
         .collect();
     pages.extend(article_pages);
+    tracing::debug!("plan/articles {:.3}", t.elapsed().as_secs_f64());
 
-    let sums = |ids: &[usize]| -> Vec<Summary> { ids.iter().map(|&i| summaries[i].clone()).collect() };
-    let mut list_pages = |kind: &str, title: &str, base: &str, ids: &[usize], feed: Option<String>| {
-        let per = input.per_page;
-        let total = ids.len().div_ceil(per).max(1);
-        for n in 1..=total {
-            let chunk = &ids[((n - 1) * per).min(ids.len())..(n * per).min(ids.len())];
-            let url = page_url(base, n);
-            let pager = json!({
-                "current": n,
-                "total": total,
-                "prev_url": (n > 1).then(|| page_url(base, n - 1)),
-                "next_url": (n < total).then(|| page_url(base, n + 1)),
-                "pages": (1..=total).map(|k| json!({"number": k, "url": page_url(base, k)})).collect::<Vec<_>>(),
-            });
-            let ctx = json!({
-                "list": {
-                    "kind": kind,
-                    "title": title,
-                    "feed_url": feed,
-                    "articles": sums(chunk),
-                    "pager": pager,
+    let sums =
+        |ids: &[usize]| -> Vec<Summary> { ids.iter().map(|&i| summaries[i].clone()).collect() };
+    let mut list_pages =
+        |kind: &'static str, title: &str, base: &str, ids: &[usize], feed: Option<String>| {
+            let per = input.per_page;
+            let total = ids.len().div_ceil(per).max(1);
+            for n in 1..=total {
+                let chunk = &ids[((n - 1) * per).min(ids.len())..(n * per).min(ids.len())];
+                let url = page_url(base, n);
+                let mut h = Fx::default();
+                h.write_u64(site_fp);
+                std::hash::Hash::hash(&(kind, title, &feed, base, n, total), &mut h);
+                for &i in chunk {
+                    h.write_u64(summary_fps[i]);
                 }
-            });
-            pages.push(Page {
-                path: file_of(&url),
-                fingerprint: fp(site_fp, &ctx, url.as_bytes()),
-                url,
-                body: Body::Template("list.html", ctx),
-            });
-        }
-    };
+                pages.push(Page {
+                    path: file_of(&url),
+                    fingerprint: h.finish(),
+                    url,
+                    body: Body::List(ListPage {
+                        kind,
+                        title: title.to_string(),
+                        feed_url: feed.clone(),
+                        base: base.to_string(),
+                        ids: chunk.to_vec(),
+                        current: n,
+                        total,
+                    }),
+                });
+            }
+        };
     for c in &input.columns {
         if let Some(ids) = by_column.get(c.name.as_str()) {
             let base = column_url(&c.slug);
-            list_pages("column", &c.name, &base, ids, Some(format!("{base}atom.xml")));
+            list_pages(
+                "column",
+                &c.name,
+                &base,
+                ids,
+                Some(format!("{base}atom.xml")),
+            );
         }
     }
     for (t, ids) in &by_tag {
@@ -370,9 +478,16 @@ pub fn plan(input: &SiteInput, theme_fp: u64, statics: &[(String, Vec<u8>)]) -> 
             &m[..4.min(m.len())],
             m.get(5..7).map(|s| s.trim_start_matches('0')).unwrap_or("")
         );
-        list_pages("month", &title, &format!("/{}/", m.replace('-', "/")), ids, None);
+        list_pages(
+            "month",
+            &title,
+            &format!("/{}/", m.replace('-', "/")),
+            ids,
+            None,
+        );
     }
 
+    tracing::debug!("plan/lists {:.3}", t.elapsed().as_secs_f64());
     let mut single = |url: &str, template: &'static str, ctx: Value| {
         pages.push(Page {
             path: file_of(url),
@@ -381,7 +496,12 @@ pub fn plan(input: &SiteInput, theme_fp: u64, statics: &[(String, Vec<u8>)]) -> 
             body: Body::Template(template, ctx),
         });
     };
-    let featured: Vec<usize> = newest.iter().copied().filter(|&i| a[i].featured).take(5).collect();
+    let featured: Vec<usize> = newest
+        .iter()
+        .copied()
+        .filter(|&i| a[i].featured)
+        .take(5)
+        .collect();
     let home_columns: Vec<Value> = input
         .columns
         .iter()
@@ -438,7 +558,7 @@ pub fn plan(input: &SiteInput, theme_fp: u64, statics: &[(String, Vec<u8>)]) -> 
 
     // Feeds, sitemap, robots.txt.
     let mut bytes = |path: String, data: Vec<u8>| {
-        let mut h = std::collections::hash_map::DefaultHasher::new();
+        let mut h = Fx::default();
         h.write(&data);
         pages.push(Page {
             path,
@@ -449,7 +569,15 @@ pub fn plan(input: &SiteInput, theme_fp: u64, statics: &[(String, Vec<u8>)]) -> 
     };
     bytes(
         "atom.xml".into(),
-        atom(&site, &site.title, "/", "/atom.xml", &newest[..newest.len().min(20)], a, &summaries),
+        atom(
+            &site,
+            &site.title,
+            "/",
+            "/atom.xml",
+            &newest[..newest.len().min(20)],
+            a,
+            &summaries,
+        ),
     );
     for c in &input.columns {
         if let Some(ids) = by_column.get(c.name.as_str()) {
@@ -481,7 +609,11 @@ pub fn plan(input: &SiteInput, theme_fp: u64, statics: &[(String, Vec<u8>)]) -> 
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
         );
         for (u, d) in urls {
-            s.push_str(&format!("<url><loc>{}{}</loc>", xml(&site.base_url), xml(u)));
+            s.push_str(&format!(
+                "<url><loc>{}{}</loc>",
+                xml(&site.base_url),
+                xml(u)
+            ));
             if let Some(d) = d {
                 s.push_str(&format!("<lastmod>{d}</lastmod>"));
             }
@@ -520,6 +652,8 @@ pub fn plan(input: &SiteInput, theme_fp: u64, statics: &[(String, Vec<u8>)]) -> 
     }
     Plan {
         pages,
+        summaries,
+        doc_fps,
         site,
         site_fp,
     }
@@ -529,7 +663,8 @@ pub fn plan(input: &SiteInput, theme_fp: u64, statics: &[(String, Vec<u8>)]) -> 
 /// ten neighbours on each side within each tag are considered, so the cost stays linear
 /// however large a tag grows.
 fn related(i: usize, a: &[Article], by_tag: &BTreeMap<&str, Vec<usize>>) -> Vec<usize> {
-    let mut score: HashMap<usize, usize> = HashMap::new();
+    // At most 21 candidates per tag: a small vector beats a hash map here.
+    let mut score: Vec<(usize, usize)> = Vec::new();
     for t in &a[i].tags {
         let Some(list) = by_tag.get(t.as_str()) else {
             continue;
@@ -540,13 +675,19 @@ fn related(i: usize, a: &[Article], by_tag: &BTreeMap<&str, Vec<usize>>) -> Vec<
         let to = (p + 11).min(list.len());
         for &j in &list[from..to] {
             if j != i {
-                *score.entry(j).or_default() += 1;
+                match score.iter_mut().find(|(k, _)| *k == j) {
+                    Some(e) => e.1 += 1,
+                    None => score.push((j, 1)),
+                }
             }
         }
     }
-    let mut v: Vec<(usize, usize)> = score.into_iter().collect();
-    v.sort_by(|x, y| y.1.cmp(&x.1).then(i.abs_diff(x.0).cmp(&i.abs_diff(y.0))).then(y.0.cmp(&x.0)));
-    v.into_iter().take(5).map(|(j, _)| j).collect()
+    score.sort_by(|x, y| {
+        y.1.cmp(&x.1)
+            .then(i.abs_diff(x.0).cmp(&i.abs_diff(y.0)))
+            .then(y.0.cmp(&x.0))
+    });
+    score.into_iter().take(5).map(|(j, _)| j).collect()
 }
 
 fn atom(

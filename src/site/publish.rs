@@ -105,14 +105,14 @@ pub fn prune(builds: &Path, keep: usize, published: &Path) -> Result<(), SiteErr
     }
     let all = list(builds);
     // Keep the newest `keep`, the published one, and every build those point into.
-    let mut keep_set: std::collections::BTreeSet<PathBuf> = all
-        .iter()
-        .rev()
-        .take(keep.max(1))
-        .cloned()
-        .collect();
+    let mut keep_set: std::collections::BTreeSet<PathBuf> =
+        all.iter().rev().take(keep.max(1)).cloned().collect();
     if let Ok(p) = published.canonicalize() {
-        keep_set.extend(all.iter().filter(|b| b.canonicalize().ok().as_ref() == Some(&p)).cloned());
+        keep_set.extend(
+            all.iter()
+                .filter(|b| b.canonicalize().ok().as_ref() == Some(&p))
+                .cloned(),
+        );
     }
     let mut stack: Vec<PathBuf> = keep_set.iter().cloned().collect();
     while let Some(b) = stack.pop() {

@@ -22,6 +22,9 @@ pub struct Doc<'a> {
     pub text: &'a str,
 }
 
+/// One occurrence of a bigram in a doc: (shard, bigram key, position).
+pub type Gram = (u32, u64, u32);
+
 /// Docs per metadata file `d/{c}.json`.
 pub const CHUNK: usize = 256;
 
@@ -38,13 +41,21 @@ pub fn normalise(c: char) -> char {
 }
 
 fn is_word(c: char) -> bool {
-    c.is_alphanumeric()
+    // The common cases first: `is_alphanumeric` takes a slow table path for every CJK char.
+    if c.is_ascii() {
+        return c.is_ascii_alphanumeric();
+    }
+    ('\u{4E00}'..='\u{9FFF}').contains(&c) || c.is_alphanumeric()
 }
 
 /// FNV-1a over the two code points as little-endian u32s; the client computes the same.
 pub fn shard_of(a: char, b: char, shards: u32) -> u32 {
     let mut h: u32 = 2_166_136_261;
-    for byte in (a as u32).to_le_bytes().into_iter().chain((b as u32).to_le_bytes()) {
+    for byte in (a as u32)
+        .to_le_bytes()
+        .into_iter()
+        .chain((b as u32).to_le_bytes())
+    {
         h ^= u32::from(byte);
         h = h.wrapping_mul(16_777_619);
     }
@@ -85,7 +96,7 @@ struct Meta {
 }
 
 /// One doc's bigrams: (shard, key, position), sorted by key then position.
-fn bigrams(title: &str, text: &str, shards: u32) -> Vec<(u32, u64, u32)> {
+fn bigrams(title: &str, text: &str, shards: u32) -> Vec<Gram> {
     let mut out = Vec::with_capacity(text.len() / 3 + title.len() / 3);
     let mut prev: Option<char> = None;
     let chars = title
@@ -100,7 +111,9 @@ fn bigrams(title: &str, text: &str, shards: u32) -> Vec<(u32, u64, u32)> {
         }
         prev = w.then_some(c);
     }
-    out.sort_unstable_by_key(|&(_, k, p)| (k, p));
+    // Positions were pushed in increasing order, so a stable sort by bigram alone keeps each
+    // bigram's positions sorted (and is faster than sorting by both).
+    out.sort_by_key(|&(_, k, _)| k);
     out
 }
 
@@ -111,6 +124,179 @@ pub fn shard_count(total_chars: usize) -> u32 {
     (total_chars / 48_000).clamp(16, 4096).next_power_of_two() as u32
 }
 
+/// The shards a doc's bigrams fall in, as a bitmap (one bit per shard).
+pub fn shard_bitmap(grams: &[Gram], shards: u32) -> Vec<u64> {
+    let mut bits = vec![0u64; shards.div_ceil(64) as usize];
+    for &(s, _, _) in grams {
+        bits[s as usize / 64] |= 1 << (s % 64);
+    }
+    bits
+}
+
+/// One doc's bigrams, for patching: (shard, key, position) sorted by key and position.
+pub fn doc_bigrams(title: &str, text: &str, shards: u32) -> Vec<Gram> {
+    bigrams(title, text, shards)
+}
+
+/// Rewrites one shard file: drops the postings of `changed` docs (sorted) and inserts their
+/// new postings from `fresh` (doc → that doc's bigrams in this shard). Doc deltas are
+/// re-encoded; position lists are copied byte for byte, since they do not depend on other
+/// docs. Returns None when the shard ends up empty.
+pub fn patch_shard(
+    old: Option<&[u8]>,
+    changed: &[u32],
+    fresh: &[(u32, &[Gram])],
+) -> Option<Vec<u8>> {
+    // The old table, in key order.
+    let mut old_terms: Vec<(u64, &[u8])> = Vec::new();
+    if let Some(old) = old
+        && old.len() >= 8
+        && &old[..4] == b"CBS1"
+    {
+        let n = u32::from_le_bytes([old[4], old[5], old[6], old[7]]) as usize;
+        let base = 8 + 16 * n;
+        for t in 0..n {
+            let Some(e) = old.get(8 + 16 * t..8 + 16 * (t + 1)) else {
+                break;
+            };
+            let word = |i: usize| u32::from_le_bytes([e[i], e[i + 1], e[i + 2], e[i + 3]]);
+            let key = (u64::from(word(0)) << 32) | u64::from(word(4));
+            let (off, len) = (base + word(8) as usize, word(12) as usize);
+            if let Some(b) = old.get(off..off + len) {
+                old_terms.push((key, b));
+            }
+        }
+    }
+    // New postings: (key, doc, encoded "n + positions"), sorted by key then doc.
+    let mut new_terms: Vec<(u64, u32, Vec<u8>)> = Vec::new();
+    for (doc, grams) in fresh {
+        let mut i = 0;
+        while i < grams.len() {
+            let k = grams[i].1;
+            let mut end = i + 1;
+            while end < grams.len() && grams[end].1 == k {
+                end += 1;
+            }
+            let mut bytes = Vec::with_capacity(2 * (end - i) + 1);
+            varint(&mut bytes, (end - i) as u32);
+            let mut last = 0;
+            for &(_, _, pos) in &grams[i..end] {
+                varint(&mut bytes, pos - last);
+                last = pos;
+            }
+            new_terms.push((k, *doc, bytes));
+            i = end;
+        }
+    }
+    new_terms.sort_unstable_by_key(|(k, d, _)| (*k, *d));
+    // Merge the two key-ordered lists, term by term; within a term, docs in order.
+    let mut table: Vec<(u64, Vec<u8>)> = Vec::with_capacity(old_terms.len() + new_terms.len());
+    let (mut i, mut j) = (0, 0);
+    while i < old_terms.len() || j < new_terms.len() {
+        let key = match (old_terms.get(i), new_terms.get(j)) {
+            (Some(o), Some(n)) => o.0.min(n.0),
+            (Some(o), None) => o.0,
+            (None, Some(n)) => n.0,
+            (None, None) => break,
+        };
+        let mut out = Vec::new();
+        let (mut last, mut any) = (0u32, false);
+        let mut emit = |out: &mut Vec<u8>, doc: u32, rest: &[u8]| {
+            varint(out, if any { doc - last } else { doc });
+            out.extend_from_slice(rest);
+            last = doc;
+            any = true;
+        };
+        let mut adds = j;
+        while adds < new_terms.len() && new_terms[adds].0 == key {
+            adds += 1;
+        }
+        let mut next_new = j;
+        if i < old_terms.len() && old_terms[i].0 == key {
+            let mut b = old_terms[i].1;
+            let mut doc = 0u32;
+            while let Some((d, rest)) = read_varint(b) {
+                doc += d;
+                let Some((cnt, mut tail)) = read_varint(rest) else {
+                    break;
+                };
+                for _ in 0..cnt {
+                    match read_varint(tail) {
+                        Some((_, r)) => tail = r,
+                        None => break,
+                    }
+                }
+                let entry = &rest[..rest.len() - tail.len()];
+                while next_new < adds && new_terms[next_new].1 < doc {
+                    emit(&mut out, new_terms[next_new].1, &new_terms[next_new].2);
+                    next_new += 1;
+                }
+                if changed.binary_search(&doc).is_err() {
+                    emit(&mut out, doc, entry);
+                }
+                b = tail;
+            }
+            i += 1;
+        }
+        while next_new < adds {
+            emit(&mut out, new_terms[next_new].1, &new_terms[next_new].2);
+            next_new += 1;
+        }
+        j = adds;
+        if !out.is_empty() {
+            table.push((key, out));
+        }
+    }
+    if table.is_empty() {
+        return None;
+    }
+    Some(encode_table(&table))
+}
+
+fn read_varint(b: &[u8]) -> Option<(u32, &[u8])> {
+    let mut v = 0u32;
+    for (i, &byte) in b.iter().enumerate().take(5) {
+        v |= u32::from(byte & 0x7f) << (7 * i);
+        if byte < 0x80 {
+            return Some((v, &b[i + 1..]));
+        }
+    }
+    None
+}
+
+/// The metadata files (`d/{c}.json`, `meta.json`) for docs in order.
+pub fn meta_files(docs: &[Doc<'_>], shards: u32) -> Vec<(String, Vec<u8>)> {
+    let rows: Vec<(&str, &str, &str, &str, usize)> = docs
+        .iter()
+        .map(|d| (d.url, d.title, d.date, d.column, d.title.chars().count()))
+        .collect();
+    meta_rows(&rows, shards)
+}
+
+fn meta_rows<T: Serialize>(rows: &[T], shards: u32) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<(String, Vec<u8>)> = rows
+        .chunks(CHUNK)
+        .enumerate()
+        .map(|(c, chunk)| {
+            (
+                format!("search/d/{c}.json"),
+                serde_json::to_vec(chunk).unwrap_or_default(),
+            )
+        })
+        .collect();
+    let meta = Meta {
+        version: 1,
+        shards,
+        docs: rows.len(),
+        chunk: CHUNK,
+    };
+    files.push((
+        "search/meta.json".to_string(),
+        serde_json::to_vec(&meta).unwrap_or_default(),
+    ));
+    files
+}
+
 /// Builds the index from all docs at once (tests; the site build streams with [`Builder`]).
 pub fn build(docs: &[Doc<'_>]) -> Built {
     let total: usize = docs.iter().map(|d| d.text.len() + d.title.len()).sum();
@@ -118,7 +304,7 @@ pub fn build(docs: &[Doc<'_>]) -> Built {
     for chunk in docs.chunks(512) {
         b.add(chunk);
     }
-    b.finish()
+    b.finish().0
 }
 
 /// Streams docs in doc-number order, a chunk at a time; holds only encoded postings.
@@ -126,6 +312,8 @@ pub struct Builder {
     shards: u32,
     halves: [Vec<FxHashMap<u64, Postings>>; 2],
     rows: Vec<(String, String, String, String, usize)>,
+    /// Per doc, the shards it touches (for patching later builds).
+    pub bitmaps: Vec<Vec<u64>>,
 }
 
 impl Builder {
@@ -133,10 +321,13 @@ impl Builder {
         Builder {
             shards,
             halves: [
-                (0..shards.div_ceil(2)).map(|_| FxHashMap::default()).collect(),
+                (0..shards.div_ceil(2))
+                    .map(|_| FxHashMap::default())
+                    .collect(),
                 (0..shards / 2).map(|_| FxHashMap::default()).collect(),
             ],
             rows: Vec::new(),
+            bitmaps: Vec::new(),
         }
     }
 
@@ -144,7 +335,7 @@ impl Builder {
     pub fn add(&mut self, chunk: &[Doc<'_>]) {
         let base = self.rows.len() as u32;
         let shards = self.shards;
-        let grams: Vec<Vec<(u32, u64, u32)>> = chunk
+        let grams: Vec<Vec<Gram>> = chunk
             .par_iter()
             .map(|d| bigrams(d.title, d.text, shards))
             .collect();
@@ -154,6 +345,8 @@ impl Builder {
             || append(even, 0, base, &grams),
             || append(odd, 1, base, &grams),
         );
+        self.bitmaps
+            .extend(grams.iter().map(|g| shard_bitmap(g, shards)));
         for d in chunk {
             self.rows.push((
                 d.url.to_string(),
@@ -165,13 +358,18 @@ impl Builder {
         }
     }
 
-    pub fn finish(self) -> Built {
+    /// The index files, and the per-doc shard bitmaps.
+    pub fn finish(self) -> (Built, Vec<Vec<u64>>) {
         let [even, odd] = self.halves;
         let mut shard_maps: Vec<(u32, FxHashMap<u64, Postings>)> = even
             .into_iter()
             .enumerate()
             .map(|(i, m)| (2 * i as u32, m))
-            .chain(odd.into_iter().enumerate().map(|(i, m)| (2 * i as u32 + 1, m)))
+            .chain(
+                odd.into_iter()
+                    .enumerate()
+                    .map(|(i, m)| (2 * i as u32 + 1, m)),
+            )
             .collect();
         shard_maps.sort_by_key(|(s, _)| *s);
         let mut files: Vec<(String, Vec<u8>)> = shard_maps
@@ -179,28 +377,13 @@ impl Builder {
             .filter(|(_, m)| !m.is_empty())
             .map(|(s, m)| (format!("search/s/{s}.bin"), encode_shard(m)))
             .collect();
-        for (c, chunk) in self.rows.chunks(CHUNK).enumerate() {
-            files.push((
-                format!("search/d/{c}.json"),
-                serde_json::to_vec(chunk).unwrap_or_default(),
-            ));
-        }
-        let meta = Meta {
-            version: 1,
-            shards: self.shards,
-            docs: self.rows.len(),
-            chunk: CHUNK,
-        };
-        files.push((
-            "search/meta.json".to_string(),
-            serde_json::to_vec(&meta).unwrap_or_default(),
-        ));
+        files.extend(meta_rows(&self.rows, self.shards));
         let bytes = files.iter().map(|(_, b)| b.len()).sum();
-        Built { files, bytes }
+        (Built { files, bytes }, self.bitmaps)
     }
 }
 
-fn append(maps: &mut [FxHashMap<u64, Postings>], half: usize, base: u32, grams: &[Vec<(u32, u64, u32)>]) {
+fn append(maps: &mut [FxHashMap<u64, Postings>], half: usize, base: u32, grams: &[Vec<Gram>]) {
     for (j, g) in grams.iter().enumerate() {
         let doc = base + j as u32;
         let mut i = 0;
@@ -229,22 +412,27 @@ fn append(maps: &mut [FxHashMap<u64, Postings>], half: usize, base: u32, grams: 
 }
 
 fn encode_shard(m: FxHashMap<u64, Postings>) -> Vec<u8> {
-    let mut terms: Vec<(u64, Postings)> = m.into_iter().collect();
+    let mut terms: Vec<(u64, Vec<u8>)> = m.into_iter().map(|(k, p)| (k, p.bytes)).collect();
     terms.sort_unstable_by_key(|(k, _)| *k);
-    let postings: usize = terms.iter().map(|(_, p)| p.bytes.len()).sum();
+    encode_table(&terms)
+}
+
+/// "CBS1", the term count, the sorted table of (cp1, cp2, offset, length), then postings.
+fn encode_table(terms: &[(u64, Vec<u8>)]) -> Vec<u8> {
+    let postings: usize = terms.iter().map(|(_, p)| p.len()).sum();
     let mut out = Vec::with_capacity(8 + 16 * terms.len() + postings);
     out.extend_from_slice(b"CBS1");
     out.extend_from_slice(&(terms.len() as u32).to_le_bytes());
     let mut offset = 0u32;
-    for (k, p) in &terms {
+    for (k, p) in terms {
         out.extend_from_slice(&((k >> 32) as u32).to_le_bytes());
         out.extend_from_slice(&(*k as u32).to_le_bytes());
         out.extend_from_slice(&offset.to_le_bytes());
-        out.extend_from_slice(&(p.bytes.len() as u32).to_le_bytes());
-        offset += p.bytes.len() as u32;
+        out.extend_from_slice(&(p.len() as u32).to_le_bytes());
+        offset += p.len() as u32;
     }
     for (_, p) in terms {
-        out.extend_from_slice(&p.bytes);
+        out.extend_from_slice(p);
     }
     out
 }
@@ -286,8 +474,20 @@ mod tests {
     #[test]
     fn postings_hold_docs_and_positions_of_each_bigram() {
         let docs = [
-            Doc { url: "/a/", title: "人大代表", date: "2026-01-01", column: "", text: "代表建议，代表。" },
-            Doc { url: "/b/", title: "其他", date: "2026-01-02", column: "", text: "ＡＢ代表" },
+            Doc {
+                url: "/a/",
+                title: "人大代表",
+                date: "2026-01-01",
+                column: "",
+                text: "代表建议，代表。",
+            },
+            Doc {
+                url: "/b/",
+                title: "其他",
+                date: "2026-01-02",
+                column: "",
+                text: "ＡＢ代表",
+            },
         ];
         let built = build(&docs);
         let shards = shard_count(0);

@@ -33,7 +33,9 @@ fn children<'a>(files: impl Iterator<Item = &'a str>) -> BTreeMap<String, BTreeS
     out.entry(String::new()).or_default();
     for f in files {
         let (mut d, name) = split(f);
-        out.entry(d.to_string()).or_default().insert(name.to_string());
+        out.entry(d.to_string())
+            .or_default()
+            .insert(name.to_string());
         // Register each folder with its parent.
         while !d.is_empty() {
             let parent_end = d[..d.len() - 1].rfind('/').map_or(0, |i| i + 1);
@@ -78,16 +80,18 @@ pub fn materialise(
                 .or_default()
                 .insert(d["search/".len()..].to_string());
         }
-        new_tree.entry(String::new()).or_default().insert("search/".into());
+        new_tree
+            .entry(String::new())
+            .or_default()
+            .insert("search/".into());
     }
     let Some(prev) = prev else {
         // First build: every folder is real.
         let dirs: Vec<&String> = new_tree.keys().collect();
-        dirs.par_iter()
-            .try_for_each(|d| {
-                let p = dir.join(d);
-                std::fs::create_dir_all(&p).map_err(|e| SiteError::io(&p, e))
-            })?;
+        dirs.par_iter().try_for_each(|d| {
+            let p = dir.join(d);
+            std::fs::create_dir_all(&p).map_err(|e| SiteError::io(&p, e))
+        })?;
         return Ok(Vec::new());
     };
     let prev_tree = children(prev_files.keys().map(String::as_str));
@@ -121,7 +125,11 @@ pub fn materialise(
         .zip(reused)
         .filter(|(_, r)| **r)
         .map(|(p, _)| p.path.as_str())
-        .chain(if search_same { search_files.to_vec() } else { Vec::new() })
+        .chain(if search_same {
+            search_files.to_vec()
+        } else {
+            Vec::new()
+        })
         .collect();
     let dirty_list: Vec<&String> = dirty.iter().collect();
     for d in &dirty_list {

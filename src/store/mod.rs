@@ -11,9 +11,9 @@
 
 mod adoption;
 mod assignment;
-mod site;
 pub mod neardup;
 mod schema;
+mod site;
 mod web;
 
 pub use adoption::{Adoption, How, Instruction, Level, Medium, NewAdoption};

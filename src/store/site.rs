@@ -146,7 +146,10 @@ impl Store {
                 id,
                 actor,
                 status,
-                format!("发布到网站：{url}{}", if featured { "（推荐）" } else { "" })
+                format!(
+                    "发布到网站：{url}{}",
+                    if featured { "（推荐）" } else { "" }
+                )
             ],
         )
         .map_err(sq)?;
