@@ -471,6 +471,76 @@ mod tests {
         out
     }
 
+    /// Patching the shards a changed (or appended) doc touches gives the very bytes a full
+    /// rebuild gives.
+    #[test]
+    fn patched_shards_equal_a_rebuild() {
+        let texts: Vec<String> = (0..40)
+            .map(|i| {
+                format!(
+                    "第{i}篇：人大代表视察桥岭街道，听取{}意见建议。",
+                    ["乡村振兴", "营商环境", "执法检查"][i % 3]
+                )
+            })
+            .collect();
+        let docs: Vec<Doc<'_>> = texts
+            .iter()
+            .map(|t| Doc {
+                url: "/x/",
+                title: "标题",
+                date: "2026-01-01",
+                column: "",
+                text: t,
+            })
+            .collect();
+        let shards = 16;
+        let mut b = Builder::new(shards);
+        b.add(&docs);
+        let (old, _) = b.finish();
+        // Doc 7 rewritten, doc 40 appended.
+        let mut texts2 = texts.clone();
+        texts2[7] = "改写后的第七篇：常委会审议预算调整方案。".to_string();
+        texts2.push("新增一篇：代表建议办理满意率提升。".to_string());
+        let docs2: Vec<Doc<'_>> = texts2
+            .iter()
+            .map(|t| Doc {
+                url: "/x/",
+                title: "标题",
+                date: "2026-01-01",
+                column: "",
+                text: t,
+            })
+            .collect();
+        let mut b = Builder::new(shards);
+        b.add(&docs2);
+        let (full, _) = b.finish();
+        let changed = [7u32, 40];
+        let grams: Vec<(u32, Vec<Gram>)> = changed
+            .iter()
+            .map(|&i| (i, doc_bigrams("标题", &texts2[i as usize], shards)))
+            .collect();
+        for s in 0..shards {
+            let path = format!("search/s/{s}.bin");
+            let old_bytes = old
+                .files
+                .iter()
+                .find(|(p, _)| *p == path)
+                .map(|(_, b)| b.as_slice());
+            let fresh: Vec<(u32, Vec<Gram>)> = grams
+                .iter()
+                .map(|(i, g)| (*i, g.iter().copied().filter(|x| x.0 == s).collect()))
+                .collect();
+            let refs: Vec<(u32, &[Gram])> = fresh.iter().map(|(i, g)| (*i, g.as_slice())).collect();
+            let patched = patch_shard(old_bytes, &changed, &refs);
+            let want = full
+                .files
+                .iter()
+                .find(|(p, _)| *p == path)
+                .map(|(_, b)| b.clone());
+            assert_eq!(patched, want, "shard {s}");
+        }
+    }
+
     #[test]
     fn postings_hold_docs_and_positions_of_each_bigram() {
         let docs = [
