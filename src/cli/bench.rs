@@ -71,9 +71,11 @@ pub fn exec(_g: &Global, a: Args) -> anyhow::Result<ExitCode> {
     let peak_full = peak_mb();
     // One article changed: the middle one's body gets a sentence.
     let mid = n / 2;
-    input.articles[mid]
-        .body
-        .push_str("\n\n本文于基准测试中修改：增加了这一句话。\n");
+    let changed = format!(
+        "{}\n\n本文于基准测试中修改：增加了这一句话。\n",
+        input.articles[mid].body.text()?
+    );
+    input.articles[mid].body = site::content::BodyText::Text(changed);
     let t = Instant::now();
     let inc = site::build(&input, &theme, &main, false)?;
     let inc_s = t.elapsed().as_secs_f64();
@@ -255,7 +257,7 @@ pub fn generate(n: usize) -> SiteInput {
             source: None,
             tags: vec![t.to_string(), p.to_string()],
             summary: String::new(),
-            body,
+            body: site::content::BodyText::Text(body),
             featured: i % 97 == 0,
         });
     }

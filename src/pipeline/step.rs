@@ -19,6 +19,9 @@ pub enum StepKind {
     Index,
     /// Compute the editorial value of every new or in-review item.
     Score,
+    /// Build the public site from the released items and publish it (only what changed is
+    /// rendered again).
+    Site,
 }
 
 impl StepKind {
@@ -27,6 +30,7 @@ impl StepKind {
             StepKind::Collect => &Collect,
             StepKind::Index => &IndexStep,
             StepKind::Score => &ScoreStep,
+            StepKind::Site => &SiteStep,
         }
     }
 }
@@ -54,6 +58,8 @@ pub struct StepCtx<'a> {
 pub enum StepError {
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Site(#[from] crate::site::SiteError),
 }
 
 pub trait Step: Sync {
@@ -213,6 +219,29 @@ impl Step for ScoreStep {
             ),
             None => "没有待编稿件需要评估".to_string(),
         });
+        Ok(())
+    }
+}
+
+/// The `site` step: builds and publishes the public site, as `caibian build` does.
+pub struct SiteStep;
+
+impl Step for SiteStep {
+    fn name(&self) -> &'static str {
+        "site"
+    }
+
+    fn run(&self, ctx: &mut StepCtx<'_>) -> Result<(), StepError> {
+        let input = crate::site::content::from_store(ctx.store, ctx.project)?;
+        let theme = crate::site::Theme::load(&ctx.project.root.join("site"))?;
+        let layout = ctx.project.site_layout();
+        let r = crate::site::build(&input, &theme, &layout, false)?;
+        ctx.notes.push(format!(
+            "网站已发布：{} 篇文章，新生成 {} 个文件，用时 {:.2} 秒",
+            r.articles, r.written, r.seconds
+        ));
+        ctx.places
+            .push(("网站".to_string(), layout.output.display().to_string()));
         Ok(())
     }
 }

@@ -28,9 +28,44 @@ pub struct Article {
     pub tags: Vec<String>,
     /// Given summary; empty: derived from the body.
     pub summary: String,
-    /// Markdown.
-    pub body: String,
+    /// Markdown, or where to read it.
+    pub body: BodyText,
     pub featured: bool,
+}
+
+/// An article's Markdown: in memory, or in a file read when needed — a 50,000-article
+/// folder is half a gigabyte of text, and a build needs each body only briefly.
+#[derive(Debug, Clone)]
+pub enum BodyText {
+    Text(String),
+    /// The Markdown after the front matter of a file: (path, byte offset, length).
+    File(PathBuf, usize, usize),
+}
+
+impl BodyText {
+    pub fn text(&self) -> Result<std::borrow::Cow<'_, str>, SiteError> {
+        match self {
+            BodyText::Text(s) => Ok(std::borrow::Cow::Borrowed(s)),
+            BodyText::File(p, off, _) => {
+                let all = std::fs::read_to_string(p).map_err(|e| SiteError::io(p, e))?;
+                Ok(std::borrow::Cow::Owned(
+                    all.get(*off..).unwrap_or("").to_string(),
+                ))
+            }
+        }
+    }
+
+    /// Length in bytes (for sizing the search index) without reading a file.
+    pub fn len(&self) -> usize {
+        match self {
+            BodyText::Text(s) => s.len(),
+            BodyText::File(_, _, n) => *n,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 /// A column (栏目) and its URL segment.
@@ -160,7 +195,7 @@ pub fn from_store(
             source: if news { it.unit } else { None },
             tags: it.tags,
             summary: it.summary.unwrap_or_default(),
-            body: it.body,
+            body: BodyText::Text(it.body),
             featured: it.featured,
         });
     }
@@ -235,7 +270,9 @@ pub fn from_folder(dir: &Path, tz: chrono_tz::Tz) -> Result<SiteInput, SiteError
             .ok_or_else(|| bad("YAML 文件头没有结束的 ---".into()))?;
         let fm: FrontMatter =
             serde_norway::from_str(&rest[..end]).map_err(|e| bad(format!("文件头有误：{e}")))?;
-        let body = rest[end + 4..].trim_start_matches(['\r', '\n']).to_string();
+        let body_rest = rest[end + 4..].trim_start_matches(['\r', '\n']);
+        let body_at = text.len() - body_rest.len();
+        let body_len = body_rest.len();
         let (date, datetime) =
             dates(&fm.date, tz).ok_or_else(|| bad(format!("无法识别的日期「{}」", fm.date)))?;
         let id = f
@@ -267,7 +304,7 @@ pub fn from_folder(dir: &Path, tz: chrono_tz::Tz) -> Result<SiteInput, SiteError
             source: fm.source,
             tags: fm.tags,
             summary: fm.description,
-            body,
+            body: BodyText::File(f.clone(), body_at, body_len),
             featured: false,
         });
     }

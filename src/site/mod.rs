@@ -246,7 +246,7 @@ fn build_into(
         doc_fps,
         summaries,
         ..
-    } = plan::plan(input, theme.fingerprint, &theme.statics);
+    } = plan::plan(input, theme.fingerprint, &theme.statics)?;
     tracing::debug!(
         "plan: {} outputs, {:.3}s",
         pages.len(),
@@ -366,7 +366,8 @@ fn build_into(
                 if !need_page && !need_text {
                     return Ok((String::new(), Vec::new(), false));
                 }
-                let (html, text) = markdown::render(&input.articles[i].body, &links);
+                let md = input.articles[i].body.text()?;
+                let (html, text) = markdown::render(&md, &links);
                 let mut bad = Vec::new();
                 if need_page {
                     let bytes = render_article(page, html, theme, &site_value, input, &summaries)?;
@@ -436,12 +437,20 @@ fn build_into(
             search_paths.iter().map(|p| cache.pages[*p].1).sum()
         }
         SearchMode::Full(b) => {
-            let (built, bitmaps) = b.finish();
-            for (path, bytes) in &built.files {
-                put(path, bytes)?;
-            }
+            let made = std::sync::Mutex::new(Vec::new());
+            let (bytes, bitmaps) = b.finish_with::<SiteError>(&|path: &str, bytes: &[u8]| {
+                let to = dir.join(path);
+                std::fs::write(&to, bytes).map_err(|e| SiteError::io(&to, e))?;
+                if let Ok(mut m) = made.lock() {
+                    m.push((path.to_string(), (hash_bytes(bytes), bytes.len() as u64)));
+                }
+                Ok(())
+            })?;
+            let made = made.into_inner().unwrap_or_default();
+            written += made.len();
+            taken_over.extend(made);
             new_bitmaps = Some(bitmaps);
-            built.bytes as u64
+            bytes as u64
         }
         SearchMode::Patch {
             changed,

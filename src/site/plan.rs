@@ -10,6 +10,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use super::SiteError;
 use super::content::{Article, SiteInput};
 use super::markdown::Links;
 
@@ -82,11 +83,28 @@ impl ListPage {
                     "total": total,
                     "prev_url": (n > 1).then(|| page_url(base, n - 1)),
                     "next_url": (n < total).then(|| page_url(base, n + 1)),
-                    "pages": (1..=total).map(|k| json!({"number": k, "url": page_url(base, k)})).collect::<Vec<_>>(),
+                    "pages": window(n, total).into_iter().scan(0, |last, k| {
+                        let gap = k > *last + 1;
+                        *last = k;
+                        Some(json!({"number": k, "url": page_url(base, k), "gap_before": gap}))
+                    }).collect::<Vec<_>>(),
                 },
             }
         })
     }
+}
+
+/// The page numbers a pager shows: the first, the last, and two either side of the current
+/// one. Listing every page would make each page of a long listing as long as the listing,
+/// and the whole column quadratic in its length.
+fn window(current: usize, total: usize) -> Vec<usize> {
+    let mut v: Vec<usize> = [1, total]
+        .into_iter()
+        .chain(current.saturating_sub(2).max(1)..=(current + 2).min(total))
+        .collect();
+    v.sort_unstable();
+    v.dedup();
+    v
 }
 
 /// The context of article `i`'s page (without its body, which the build adds).
@@ -273,7 +291,11 @@ pub struct Plan {
     pub site_fp: u64,
 }
 
-pub fn plan(input: &SiteInput, theme_fp: u64, statics: &[(String, Vec<u8>)]) -> Plan {
+pub fn plan(
+    input: &SiteInput,
+    theme_fp: u64,
+    statics: &[(String, Vec<u8>)],
+) -> Result<Plan, SiteError> {
     let t = std::time::Instant::now();
     let a = &input.articles;
     let column_slug: HashMap<&str, &str> = input
@@ -287,44 +309,43 @@ pub fn plan(input: &SiteInput, theme_fp: u64, statics: &[(String, Vec<u8>)]) -> 
             url: column_url(column_slug.get(n.as_str()).copied().unwrap_or(n)),
         })
     };
-    let summaries: Vec<Summary> = a
+    // Each article's summary, and a fingerprint of what the search index and its page take
+    // from the article itself — reading each body once (it may live in a file).
+    let per: Vec<(Summary, u64)> = a
         .par_iter()
-        .map(|x| Summary {
-            title: x.title.clone(),
-            url: x.url.clone(),
-            date: x.date.clone(),
-            column: col_link(&x.column),
-            unit: x.unit.as_ref().map(|u| Link {
-                name: u.clone(),
-                url: unit_url(u),
-            }),
-            summary: if x.summary.is_empty() {
-                lead(&x.body, 120)
-            } else {
-                x.summary.clone()
-            },
-        })
-        .collect();
-    tracing::debug!("plan/summaries {:.3}", t.elapsed().as_secs_f64());
-    // What the search index and an article's page depend on of the article itself.
-    let doc_fps: Vec<u64> = a
-        .par_iter()
-        .map(|x| {
+        .map(|x| -> Result<(Summary, u64), SiteError> {
+            let body = x.body.text()?;
             let mut h = Fx::default();
             for s in [
                 &x.url,
                 &x.title,
                 &x.date,
                 x.column.as_deref().unwrap_or(""),
-                &x.body,
+                &*body,
             ] {
                 h.write(s.as_bytes());
                 h.write_u8(0);
             }
-            h.finish()
+            let summary = Summary {
+                title: x.title.clone(),
+                url: x.url.clone(),
+                date: x.date.clone(),
+                column: col_link(&x.column),
+                unit: x.unit.as_ref().map(|u| Link {
+                    name: u.clone(),
+                    url: unit_url(u),
+                }),
+                summary: if x.summary.is_empty() {
+                    lead(&body, 120)
+                } else {
+                    x.summary.clone()
+                },
+            };
+            Ok((summary, h.finish()))
         })
-        .collect();
-    tracing::debug!("plan/doc_fps {:.3}", t.elapsed().as_secs_f64());
+        .collect::<Result<_, _>>()?;
+    let (summaries, doc_fps): (Vec<Summary>, Vec<u64>) = per.into_iter().unzip();
+    tracing::debug!("plan/summaries {:.3}", t.elapsed().as_secs_f64());
     // Newest first everywhere lists are shown.
     let newest: Vec<usize> = (0..a.len()).rev().collect();
     let mut by_column: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
@@ -650,13 +671,13 @@ pub fn plan(input: &SiteInput, theme_fp: u64, statics: &[(String, Vec<u8>)]) -> 
     for (p, data) in statics {
         bytes(p.clone(), data.clone());
     }
-    Plan {
+    Ok(Plan {
         pages,
         summaries,
         doc_fps,
         site,
         site_fp,
-    }
+    })
 }
 
 /// Up to five articles sharing most tags with article `i`, nearest in time first. Only the

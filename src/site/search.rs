@@ -360,8 +360,30 @@ impl Builder {
 
     /// The index files, and the per-doc shard bitmaps.
     pub fn finish(self) -> (Built, Vec<Vec<u64>>) {
+        let files = std::sync::Mutex::new(Vec::new());
+        let (bytes, bitmaps) = self
+            .finish_with(
+                &|path: &str, b: &[u8]| -> Result<(), std::convert::Infallible> {
+                    if let Ok(mut f) = files.lock() {
+                        f.push((path.to_string(), b.to_vec()));
+                    }
+                    Ok(())
+                },
+            )
+            .unwrap_or_else(|e| match e {});
+        let mut files = files.into_inner().unwrap_or_default();
+        files.sort();
+        (Built { files, bytes }, bitmaps)
+    }
+
+    /// Encodes each shard and hands it to `sink` at once, so the encoded index is never held
+    /// in memory beside the postings; returns the bytes written and the per-doc bitmaps.
+    pub fn finish_with<E: Send>(
+        self,
+        sink: &(dyn Fn(&str, &[u8]) -> Result<(), E> + Sync),
+    ) -> Result<(usize, Vec<Vec<u64>>), E> {
         let [even, odd] = self.halves;
-        let mut shard_maps: Vec<(u32, FxHashMap<u64, Postings>)> = even
+        let shard_maps: Vec<(u32, FxHashMap<u64, Postings>)> = even
             .into_iter()
             .enumerate()
             .map(|(i, m)| (2 * i as u32, m))
@@ -370,16 +392,22 @@ impl Builder {
                     .enumerate()
                     .map(|(i, m)| (2 * i as u32 + 1, m)),
             )
-            .collect();
-        shard_maps.sort_by_key(|(s, _)| *s);
-        let mut files: Vec<(String, Vec<u8>)> = shard_maps
-            .into_par_iter()
             .filter(|(_, m)| !m.is_empty())
-            .map(|(s, m)| (format!("search/s/{s}.bin"), encode_shard(m)))
             .collect();
-        files.extend(meta_rows(&self.rows, self.shards));
-        let bytes = files.iter().map(|(_, b)| b.len()).sum();
-        (Built { files, bytes }, self.bitmaps)
+        let sizes: Vec<usize> = shard_maps
+            .into_par_iter()
+            .map(|(s, m)| {
+                let bytes = encode_shard(m);
+                sink(&format!("search/s/{s}.bin"), &bytes)?;
+                Ok(bytes.len())
+            })
+            .collect::<Result<_, E>>()?;
+        let mut total: usize = sizes.iter().sum();
+        for (path, bytes) in meta_rows(&self.rows, self.shards) {
+            sink(&path, &bytes)?;
+            total += bytes.len();
+        }
+        Ok((total, self.bitmaps))
     }
 }
 
