@@ -22,6 +22,9 @@ pub struct Doc<'a> {
     pub text: &'a str,
 }
 
+/// Where [`Builder::finish_with`] hands each file: (path under the output root, bytes).
+pub type Sink<'a, E> = dyn Fn(&str, &[u8]) -> Result<(), E> + Sync + 'a;
+
 /// One occurrence of a bigram in a doc: (shard, bigram key, position).
 pub type Gram = (u32, u64, u32);
 
@@ -378,10 +381,7 @@ impl Builder {
 
     /// Encodes each shard and hands it to `sink` at once, so the encoded index is never held
     /// in memory beside the postings; returns the bytes written and the per-doc bitmaps.
-    pub fn finish_with<E: Send>(
-        self,
-        sink: &(dyn Fn(&str, &[u8]) -> Result<(), E> + Sync),
-    ) -> Result<(usize, Vec<Vec<u64>>), E> {
+    pub fn finish_with<E: Send>(self, sink: &Sink<'_, E>) -> Result<(usize, Vec<Vec<u64>>), E> {
         let [even, odd] = self.halves;
         let shard_maps: Vec<(u32, FxHashMap<u64, Postings>)> = even
             .into_iter()
