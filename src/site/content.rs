@@ -38,15 +38,16 @@ pub struct Article {
 #[derive(Debug, Clone)]
 pub enum BodyText {
     Text(String),
-    /// The Markdown after the front matter of a file: (path, byte offset, length).
-    File(PathBuf, usize, usize),
+    /// The Markdown after the front matter of a file: (path, byte offset, length, the
+    /// file's modification time in nanoseconds).
+    File(PathBuf, usize, usize, u128),
 }
 
 impl BodyText {
     pub fn text(&self) -> Result<std::borrow::Cow<'_, str>, SiteError> {
         match self {
             BodyText::Text(s) => Ok(std::borrow::Cow::Borrowed(s)),
-            BodyText::File(p, off, _) => {
+            BodyText::File(p, off, _, _) => {
                 let all = std::fs::read_to_string(p).map_err(|e| SiteError::io(p, e))?;
                 Ok(std::borrow::Cow::Owned(
                     all.get(*off..).unwrap_or("").to_string(),
@@ -59,12 +60,28 @@ impl BodyText {
     pub fn len(&self) -> usize {
         match self {
             BodyText::Text(s) => s.len(),
-            BodyText::File(_, _, n) => *n,
+            BodyText::File(_, _, n, _) => *n,
         }
     }
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// Feeds what identifies this body's content to `h`: the text itself, or for a file its
+    /// path, size and modification time — planning an incremental build then reads no file
+    /// (an edit that keeps both size and nanosecond mtime would go unnoticed; `--force`
+    /// rebuilds everything).
+    pub fn identify(&self, h: &mut impl std::hash::Hasher) {
+        match self {
+            BodyText::Text(s) => h.write(s.as_bytes()),
+            BodyText::File(p, off, len, mtime) => {
+                h.write(p.as_os_str().as_encoded_bytes());
+                h.write_usize(*off);
+                h.write_usize(*len);
+                h.write_u128(*mtime);
+            }
+        }
     }
 }
 
@@ -258,6 +275,11 @@ pub fn from_folder(dir: &Path, tz: chrono_tz::Tz) -> Result<SiteInput, SiteError
     let mut articles = Vec::with_capacity(files.len());
     for f in files {
         let text = std::fs::read_to_string(&f).map_err(|e| SiteError::io(&f, e))?;
+        let mtime = std::fs::metadata(&f)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos());
         let bad = |why: String| SiteError::Content {
             path: f.clone(),
             why,
@@ -304,7 +326,7 @@ pub fn from_folder(dir: &Path, tz: chrono_tz::Tz) -> Result<SiteInput, SiteError
             source: fm.source,
             tags: fm.tags,
             summary: fm.description,
-            body: BodyText::File(f.clone(), body_at, body_len),
+            body: BodyText::File(f.clone(), body_at, body_len, mtime),
             featured: false,
         });
     }

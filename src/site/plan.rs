@@ -310,22 +310,16 @@ pub fn plan(
         })
     };
     // Each article's summary, and a fingerprint of what the search index and its page take
-    // from the article itself — reading each body once (it may live in a file).
+    // from the article itself (a body in a file is read only when a summary needs it).
     let per: Vec<(Summary, u64)> = a
         .par_iter()
         .map(|x| -> Result<(Summary, u64), SiteError> {
-            let body = x.body.text()?;
             let mut h = Fx::default();
-            for s in [
-                &x.url,
-                &x.title,
-                &x.date,
-                x.column.as_deref().unwrap_or(""),
-                &*body,
-            ] {
+            for s in [&x.url, &x.title, &x.date, x.column.as_deref().unwrap_or("")] {
                 h.write(s.as_bytes());
                 h.write_u8(0);
             }
+            x.body.identify(&mut h);
             let summary = Summary {
                 title: x.title.clone(),
                 url: x.url.clone(),
@@ -336,7 +330,7 @@ pub fn plan(
                     url: unit_url(u),
                 }),
                 summary: if x.summary.is_empty() {
-                    lead(&body, 120)
+                    lead(&x.body.text()?, 120)
                 } else {
                     x.summary.clone()
                 },
