@@ -312,6 +312,33 @@ fn build_search_internal_incremental_atomic_rollback_preview() {
     );
     assert!(ok(p, &["publish"]).contains("当前发布"));
 
+    // Building again with nothing changed publishes the same site (a new build that links
+    // into the last one).
+    ok(p, &["build"]);
+    let same = tree(&public);
+    ok(p, &["build"]);
+    assert_eq!(tree(&public), same);
+    // The build it links into deleted by hand: the next build falls back to a full one.
+    let builds = p.join("data/site/builds");
+    let mut all: Vec<PathBuf> = std::fs::read_dir(&builds)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    all.sort();
+    for b in &all[..all.len() - 1] {
+        std::fs::remove_dir_all(b).unwrap();
+    }
+    ok(p, &["release", &b, "--featured"]);
+    let r4 = json(p, &["build", "--json"]);
+    assert_eq!(r4["written"], r4["outputs"], "{r4}");
+    let after = tree(&public);
+    assert_eq!(after.len(), same.len());
+    assert!(
+        String::from_utf8_lossy(&after[Path::new("index.html")]).contains("东岭街道开展执法检查")
+    );
+
     // Withdrawn and released again: the same URL.
     ok(p, &["release", &a, "--withdraw"]);
     let again = ok(p, &["release", &a]);

@@ -192,7 +192,7 @@ pub fn build(
     let _ = std::fs::remove_dir_all(&work);
     std::fs::create_dir_all(&work).map_err(|e| SiteError::io(&work, e))?;
     let bitmaps_path = layout.cache.with_file_name("search-bitmaps.bin");
-    let res = build_into(
+    let mut res = build_into(
         input,
         theme,
         &work,
@@ -201,6 +201,27 @@ pub fn build(
         &bitmaps_path,
         started,
     );
+    // Taking over from the last build failed on the file system (say, an old build folder
+    // was deleted by hand): build everything instead of giving up.
+    if prev_dir.is_some()
+        && let Err(SiteError::Io { path, source }) = &res
+    {
+        tracing::warn!(
+            "沿用上一版失败（{}：{source}），改为全部重新生成",
+            path.display()
+        );
+        let _ = std::fs::remove_dir_all(&work);
+        std::fs::create_dir_all(&work).map_err(|e| SiteError::io(&work, e))?;
+        res = build_into(
+            input,
+            theme,
+            &work,
+            None,
+            &Cache::default(),
+            &bitmaps_path,
+            started,
+        );
+    }
     let (mut report, new_cache, bitmaps) = match res {
         Ok(r) => r,
         Err(e) => {

@@ -102,7 +102,8 @@ pub fn materialise(
         .map(|(p, _)| split(&p.path).0)
         .collect();
     // A folder is dirty when it gains, loses or rewrites an entry, or a sub-folder is dirty.
-    let mut dirty: BTreeSet<String> = BTreeSet::new();
+    // The root always is: it is the new build's own folder, never a link.
+    let mut dirty: BTreeSet<String> = BTreeSet::from([String::new()]);
     for (d, kids) in &new_tree {
         let differs = prev_tree.get(d) != Some(kids);
         let search = !search_same && (d == "search/s/" || d == "search/d/");
