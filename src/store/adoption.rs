@@ -202,15 +202,9 @@ impl Store {
     /// Records an adoption, credits its units, marks the item 已采用 and logs it, in one
     /// transaction. Recording the same adoption twice is refused.
     pub fn record_adoption(&mut self, a: &NewAdoption, actor: &str) -> Result<i64> {
-        let path = self.path.clone();
-        let sq = |source| StoreError::Sqlite {
-            path: path.clone(),
-            source,
-        };
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(sq)?;
+        let w = self.write()?;
+        let sq = |e| w.err(e);
+        let tx = &w.tx;
         let item: Option<(String, Option<i64>)> = tx
             .query_row(
                 "SELECT status, unit_id FROM items WHERE id = ?1",
@@ -312,13 +306,16 @@ impl Store {
             )
             .map_err(sq)?;
         }
-        tx.execute(
-            "INSERT INTO audit_log(at, item_id, actor, action, from_status, to_status, note)
-             VALUES (?1, ?2, ?3, 'adopted', ?4, 'adopted', ?5)",
-            params![at, a.item_id, actor, from, note],
-        )
-        .map_err(sq)?;
-        tx.commit().map_err(sq)?;
+        w.log(
+            &at,
+            &a.item_id,
+            actor,
+            "adopted",
+            &from,
+            "adopted",
+            Some(&note),
+        )?;
+        w.commit()?;
         Ok(id)
     }
 
@@ -332,24 +329,10 @@ impl Store {
         note: Option<&str>,
         actor: &str,
     ) -> Result<i64> {
-        let path = self.path.clone();
-        let sq = |source| StoreError::Sqlite {
-            path: path.clone(),
-            source,
-        };
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(sq)?;
-        let status: Option<String> = tx
-            .query_row("SELECT status FROM items WHERE id = ?1", [item_id], |r| {
-                r.get(0)
-            })
-            .optional()
-            .map_err(sq)?;
-        let Some(status) = status else {
-            return Err(StoreError::NoSuchItem(item_id.to_string()));
-        };
+        let w = self.write()?;
+        let sq = |e| w.err(e);
+        let tx = &w.tx;
+        let status = w.status(item_id)?;
         let at = now();
         tx.execute(
             "INSERT INTO instructions(item_id, level, leader, given_on, note, recorded_at, actor)
@@ -364,13 +347,16 @@ impl Store {
             leader.map(|l| format!("（{l}）")).unwrap_or_default(),
             note.map(|n| format!("：{n}")).unwrap_or_default()
         );
-        tx.execute(
-            "INSERT INTO audit_log(at, item_id, actor, action, from_status, to_status, note)
-             VALUES (?1, ?2, ?3, 'instructed', ?4, ?4, ?5)",
-            params![at, item_id, actor, status, log],
-        )
-        .map_err(sq)?;
-        tx.commit().map_err(sq)?;
+        w.log(
+            &at,
+            item_id,
+            actor,
+            "instructed",
+            &status,
+            &status,
+            Some(&log),
+        )?;
+        w.commit()?;
         Ok(id)
     }
 

@@ -78,15 +78,9 @@ impl Store {
         on: &str,
         actor: &str,
     ) -> Result<Assignment> {
-        let path = self.path.clone();
-        let sq = |source| StoreError::Sqlite {
-            path: path.clone(),
-            source,
-        };
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(sq)?;
+        let w = self.write()?;
+        let sq = |e| w.err(e);
+        let tx = &w.tx;
         let row: Option<(i64, String, Option<String>)> = tx
             .query_row(
                 "SELECT unit_id, title, item_id FROM assignments WHERE id = ?1",
@@ -134,22 +128,19 @@ impl Store {
             params![id, item_id, on],
         )
         .map_err(sq)?;
-        tx.execute(
-            "INSERT INTO audit_log(at, item_id, actor, action, from_status, to_status, note)
-             VALUES (?1, ?2, ?3, 'delivered', ?4, ?4, ?5)",
-            params![
-                now(),
-                item_id,
-                actor,
-                status,
-                format!("交约稿 #{id}「{title}」，{on}")
-            ],
-        )
-        .map_err(sq)?;
-        tx.commit().map_err(sq)?;
-        self.assignments(None)?
-            .into_iter()
-            .find(|a| a.id == id)
+        let note = format!("交约稿 #{id}「{title}」，{on}");
+        w.log(
+            &now(),
+            item_id,
+            actor,
+            "delivered",
+            &status,
+            &status,
+            Some(&note),
+        )?;
+        w.commit()?;
+        self.select_assignments("a.id = ?1", &id)?
+            .pop()
             .ok_or_else(|| StoreError::Invalid(format!("没有编号为 {id} 的约稿")))
     }
 
@@ -167,17 +158,25 @@ impl Store {
 
     /// Assignments by due date; of one unit when `unit` is given.
     pub fn assignments(&self, unit: Option<&str>) -> Result<Vec<Assignment>> {
+        self.select_assignments("?1 IS NULL OR u.name = ?1", &unit)
+    }
+
+    fn select_assignments(
+        &self,
+        filter: &str,
+        arg: &dyn rusqlite::ToSql,
+    ) -> Result<Vec<Assignment>> {
         let mut st = self
             .conn
-            .prepare(
+            .prepare(&format!(
                 "SELECT a.id, u.name, a.title, a.due_on, a.important, a.note, a.item_id,
                         a.delivered_on, a.recorded_at, a.actor
                  FROM assignments a JOIN units u ON u.id = a.unit_id
-                 WHERE ?1 IS NULL OR u.name = ?1
-                 ORDER BY a.due_on, a.id",
-            )
+                 WHERE {filter}
+                 ORDER BY a.due_on, a.id"
+            ))
             .map_err(|e| self.err(e))?;
-        st.query_map([unit], |r| {
+        st.query_map([arg], |r| {
             Ok(Assignment {
                 id: r.get(0)?,
                 unit: r.get(1)?,

@@ -78,6 +78,61 @@ impl StoreError {
     }
 }
 
+/// A write transaction with the store's error mapping and the two steps every change to an
+/// item shares: reading its status (or saying it does not exist) and appending to its audit
+/// log. Dropped without [`WriteTx::commit`], it rolls back.
+pub(crate) struct WriteTx<'a> {
+    pub tx: rusqlite::Transaction<'a>,
+    path: &'a Path,
+}
+
+impl WriteTx<'_> {
+    pub fn err(&self, source: rusqlite::Error) -> StoreError {
+        StoreError::Sqlite {
+            path: self.path.to_path_buf(),
+            source,
+        }
+    }
+
+    /// The item's status; `NoSuchItem` when there is no such item.
+    pub fn status(&self, id: &str) -> Result<String> {
+        self.tx
+            .query_row("SELECT status FROM items WHERE id = ?1", [id], |r| r.get(0))
+            .optional()
+            .map_err(|e| self.err(e))?
+            .ok_or_else(|| StoreError::NoSuchItem(id.to_string()))
+    }
+
+    /// Appends one entry to the item's audit log.
+    #[allow(clippy::too_many_arguments)]
+    pub fn log(
+        &self,
+        at: &str,
+        id: &str,
+        actor: &str,
+        action: &str,
+        from: &str,
+        to: &str,
+        note: Option<&str>,
+    ) -> Result<()> {
+        self.tx
+            .execute(
+                "INSERT INTO audit_log(at, item_id, actor, action, from_status, to_status, note)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![at, id, actor, action, from, to, note],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    pub fn commit(self) -> Result<()> {
+        let path = self.path.to_path_buf();
+        self.tx
+            .commit()
+            .map_err(|source| StoreError::Sqlite { path, source })
+    }
+}
+
 /// Current time as stored: RFC 3339 in UTC, second precision.
 pub fn now() -> String {
     ts(Utc::now())
@@ -498,6 +553,21 @@ impl Store {
         }
     }
 
+    /// Begins a write transaction for a change to items (see [`WriteTx`]).
+    pub(crate) fn write(&mut self) -> Result<WriteTx<'_>> {
+        // IMMEDIATE: take the write lock up front. A deferred transaction that reads first
+        // fails with SQLITE_BUSY_SNAPSHOT (not retried) if another process wrote meanwhile.
+        let path = &self.path;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|source| StoreError::Sqlite {
+                path: path.clone(),
+                source,
+            })?;
+        Ok(WriteTx { tx, path })
+    }
+
     /// Raw connection, for read-only queries of later stages.
     pub fn conn(&self) -> &Connection {
         &self.conn
@@ -732,37 +802,17 @@ impl Store {
         if to == Status::Returned && note.is_none_or(|n| n.trim().is_empty()) {
             return Err(StoreError::Invalid("退稿必须写明理由".into()));
         }
-        let path = self.path.clone();
-        let sq = |source| StoreError::Sqlite {
-            path: path.clone(),
-            source,
-        };
-        // IMMEDIATE: take the write lock up front. A deferred transaction that reads first
-        // fails with SQLITE_BUSY_SNAPSHOT (not retried) if another process wrote meanwhile.
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(sq)?;
-        let from: Option<String> = tx
-            .query_row("SELECT status FROM items WHERE id = ?1", [id], |r| r.get(0))
-            .optional()
-            .map_err(sq)?;
-        let Some(from) = from else {
-            return Err(StoreError::NoSuchItem(id.to_string()));
-        };
+        let tx = self.write()?;
+        let from = tx.status(id)?;
         let at = now();
-        tx.execute(
-            "UPDATE items SET status = ?2, updated_at = ?3 WHERE id = ?1",
-            params![id, to.as_str(), at],
-        )
-        .map_err(sq)?;
-        tx.execute(
-            "INSERT INTO audit_log(at, item_id, actor, action, from_status, to_status, note)
-             VALUES (?1, ?2, ?3, 'status', ?4, ?5, ?6)",
-            params![at, id, actor, from, to.as_str(), note],
-        )
-        .map_err(sq)?;
-        tx.commit().map_err(sq)
+        tx.tx
+            .execute(
+                "UPDATE items SET status = ?2, updated_at = ?3 WHERE id = ?1",
+                params![id, to.as_str(), at],
+            )
+            .map_err(|e| tx.err(e))?;
+        tx.log(&at, id, actor, "status", &from, to.as_str(), note)?;
+        tx.commit()
     }
 
     pub fn audit(&self, id: &str) -> Result<Vec<AuditEntry>> {

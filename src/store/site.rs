@@ -71,15 +71,9 @@ impl Store {
         force: bool,
         actor: &str,
     ) -> Result<String> {
-        let path = self.path.clone();
-        let sq = |source| StoreError::Sqlite {
-            path: path.clone(),
-            source,
-        };
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(sq)?;
+        let w = self.write()?;
+        let sq = |e| w.err(e);
+        let tx = &w.tx;
         let item: Option<(String, String)> = tx
             .query_row(
                 "SELECT status, COALESCE(published_at, written_at, submitted_at, collected_at)
@@ -138,44 +132,22 @@ impl Store {
             params![id, url, featured, at, actor],
         )
         .map_err(sq)?;
-        tx.execute(
-            "INSERT INTO audit_log(at, item_id, actor, action, from_status, to_status, note)
-             VALUES (?1, ?2, ?3, 'released', ?4, ?4, ?5)",
-            params![
-                at,
-                id,
-                actor,
-                status,
-                format!(
-                    "发布到网站：{url}{}",
-                    if featured { "（推荐）" } else { "" }
-                )
-            ],
-        )
-        .map_err(sq)?;
-        tx.commit().map_err(sq)?;
+        let note = format!(
+            "发布到网站：{url}{}",
+            if featured { "（推荐）" } else { "" }
+        );
+        w.log(&at, id, actor, "released", &status, &status, Some(&note))?;
+        w.commit()?;
         Ok(url)
     }
 
     /// Marks an item internal (内部) or withdraws it from the site. Its URL, if it had one,
     /// stays reserved.
     pub fn hide_item(&mut self, id: &str, how: Visibility, actor: &str) -> Result<()> {
-        let path = self.path.clone();
-        let sq = |source| StoreError::Sqlite {
-            path: path.clone(),
-            source,
-        };
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(sq)?;
-        let status: Option<String> = tx
-            .query_row("SELECT status FROM items WHERE id = ?1", [id], |r| r.get(0))
-            .optional()
-            .map_err(sq)?;
-        let Some(status) = status else {
-            return Err(StoreError::NoSuchItem(id.to_string()));
-        };
+        let w = self.write()?;
+        let sq = |e| w.err(e);
+        let tx = &w.tx;
+        let status = w.status(id)?;
         let at = now();
         tx.execute(
             "INSERT INTO site_items(item_id, visibility, updated_at, actor) VALUES (?1, ?2, ?3, ?4)
@@ -184,14 +156,9 @@ impl Store {
             params![id, how.as_str(), at, actor],
         )
         .map_err(sq)?;
-        tx.execute(
-            "INSERT INTO audit_log(at, item_id, actor, action, from_status, to_status, note)
-             VALUES (?1, ?2, ?3, 'site', ?4, ?4, ?5)",
-            params![at, id, actor, status, format!("网站：{}", how.label())],
-        )
-        .map_err(sq)?;
-        tx.commit().map_err(sq)?;
-        Ok(())
+        let note = format!("网站：{}", how.label());
+        w.log(&at, id, actor, "site", &status, &status, Some(&note))?;
+        w.commit()
     }
 
     /// Ids of adopted items with no site record yet (for `release --adopted`).
