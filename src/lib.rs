@@ -10,6 +10,7 @@ pub mod collect;
 pub mod config;
 pub mod diag;
 pub mod failpoint;
+pub mod fsio;
 pub mod index;
 pub mod pipeline;
 pub mod project;

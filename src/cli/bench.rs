@@ -127,22 +127,15 @@ fn peak_mb() -> f64 {
 
 /// Relative paths whose bytes differ (or exist on one side only).
 fn compare(a: &std::path::Path, b: &std::path::Path) -> anyhow::Result<Vec<String>> {
-    fn files(root: &std::path::Path) -> std::collections::BTreeMap<PathBuf, PathBuf> {
-        let mut out = std::collections::BTreeMap::new();
-        let mut stack = vec![root.to_path_buf()];
-        while let Some(d) = stack.pop() {
-            for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-                let p = e.path();
-                if p.is_dir() {
-                    stack.push(p);
-                } else if let Ok(rel) = p.strip_prefix(root) {
-                    out.insert(rel.to_path_buf(), p.clone());
-                }
-            }
-        }
-        out
-    }
-    let (fa, fb) = (files(a), files(b));
+    let files =
+        |root: &std::path::Path| -> anyhow::Result<std::collections::BTreeMap<PathBuf, PathBuf>> {
+            let root = root.canonicalize()?;
+            Ok(crate::fsio::files_under(&root)?
+                .into_iter()
+                .filter_map(|p| Some((p.strip_prefix(&root).ok()?.to_path_buf(), p)))
+                .collect())
+        };
+    let (fa, fb) = (files(a)?, files(b)?);
     let mut diff = Vec::new();
     for (rel, pa) in &fa {
         match fb.get(rel) {

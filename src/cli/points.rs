@@ -121,10 +121,7 @@ pub(crate) fn ledger_lines(
         .filter(|u| u.kind != crate::config::UnitKind::Media)
         .map(|u| u.name.clone())
         .collect();
-    let today = match as_of {
-        Some(d) => super::adopt::day(Some(d), project.tz())?,
-        None => super::adopt::day(None, project.tz())?,
-    };
+    let today = super::adopt::day(as_of, project.tz())?;
     let mut out = Vec::new();
     for year in period.years() {
         let mut table = crate::score::rules::load(&project.root, year)?;

@@ -1,7 +1,6 @@
 //! `caibian rank [--period P] [--writer] [--json] [--csv FILE]`: the ranking (通报) of units or
 //! writers for a year, quarter, month or date range, with counts by level and method.
 
-use std::io::Write;
 use std::process::ExitCode;
 
 use super::{Global, pad};
@@ -67,7 +66,8 @@ pub fn exec(g: &Global, a: Args) -> anyhow::Result<ExitCode> {
             today: &today,
         };
         let bytes = score::report::xlsx(&rows, &lines, &info)?;
-        write_atomically(path, &bytes)?;
+        crate::fsio::write_replace(path, &bytes)
+            .map_err(|e| anyhow::anyhow!("无法写入 {}：{e}", path.display()))?;
         eprintln!("已写入 {}", path.display());
     }
     if a.json {
@@ -163,31 +163,6 @@ fn write_csv(
         out.push_str(&cols.join(","));
         out.push_str("\r\n");
     }
-    write_atomically(path, out.as_bytes())
-}
-
-/// Writes via a temporary file in the same folder and a rename, so an interrupted export
-/// never leaves a half-written report where the last good one was.
-fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => std::path::Path::new("."),
-    };
-    let fail = |e: std::io::Error| anyhow::anyhow!("无法写入 {}：{e}", path.display());
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let res = std::fs::File::create(&tmp)
-        .and_then(|mut f| {
-            f.write_all(bytes)?;
-            f.sync_all()
-        })
-        .and_then(|()| std::fs::rename(&tmp, path));
-    if let Err(e) = res {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(fail(e));
-    }
-    Ok(())
+    crate::fsio::write_replace(path, out.as_bytes())
+        .map_err(|e| anyhow::anyhow!("无法写入 {}：{e}", path.display()))
 }

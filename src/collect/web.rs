@@ -961,12 +961,8 @@ impl<'c, 'a> Harvest<'c, 'a> {
             .join(&hash[..2])
             .join(format!("{}.html", &hash[..32]));
         if !path.exists() {
-            let res =
-                std::fs::create_dir_all(path.parent().unwrap_or(Path::new("."))).and_then(|()| {
-                    let tmp = path.with_extension("tmp");
-                    std::fs::write(&tmp, bytes)?;
-                    std::fs::rename(&tmp, &path)
-                });
+            let res = std::fs::create_dir_all(path.parent().unwrap_or(Path::new(".")))
+                .and_then(|()| crate::fsio::write_replace(&path, bytes));
             if let Err(e) = res {
                 self.problem(format!("无法保存网页原件 {}：{e}", path.display()));
                 return None;

@@ -48,10 +48,14 @@ impl BodyText {
         match self {
             BodyText::Text(s) => Ok(std::borrow::Cow::Borrowed(s)),
             BodyText::File(p, off, _, _) => {
-                let all = std::fs::read_to_string(p).map_err(|e| SiteError::io(p, e))?;
-                Ok(std::borrow::Cow::Owned(
-                    all.get(*off..).unwrap_or("").to_string(),
-                ))
+                let mut all = std::fs::read_to_string(p).map_err(|e| SiteError::io(p, e))?;
+                // The front matter goes; the body stays where it was read (no second copy).
+                if all.is_char_boundary(*off) {
+                    all.drain(..*off);
+                } else {
+                    all.clear();
+                }
+                Ok(std::borrow::Cow::Owned(all))
             }
         }
     }
@@ -254,23 +258,14 @@ struct FrontMatter {
 /// tags, author, source), read recursively; `_index.md` files are section pages and skipped.
 /// A column's URL segment is its folder's name.
 pub fn from_folder(dir: &Path, tz: chrono_tz::Tz) -> Result<SiteInput, SiteError> {
-    let mut files: Vec<PathBuf> = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let rd = std::fs::read_dir(&d).map_err(|e| SiteError::io(&d, e))?;
-        for entry in rd {
-            let entry = entry.map_err(|e| SiteError::io(&d, e))?;
-            let p = entry.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|e| e == "md")
+    let files: Vec<PathBuf> = crate::fsio::files_under(dir)
+        .map_err(|e| SiteError::io(dir, e))?
+        .into_iter()
+        .filter(|p| {
+            p.extension().is_some_and(|e| e == "md")
                 && p.file_name().is_some_and(|n| n != "_index.md")
-            {
-                files.push(p);
-            }
-        }
-    }
-    files.sort();
+        })
+        .collect();
     let mut columns: Vec<Column> = Vec::new();
     let mut articles = Vec::with_capacity(files.len());
     for f in files {

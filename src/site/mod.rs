@@ -83,7 +83,9 @@ struct Cache {
     search: u64,
     /// Output path → (fingerprint, size).
     pages: HashMap<String, (u64, u64)>,
-    /// Older builds the last one points into (see `tree`).
+    /// Older builds the new one points into (see `tree`); recorded in `<build>.refs`, not
+    /// in the cache file.
+    #[serde(skip)]
     refs: Vec<String>,
     /// Per search doc (in doc order), its fingerprint; and the index's shard count.
     #[serde(default)]
@@ -123,12 +125,8 @@ fn save_bitmaps(path: &Path, bitmaps: &[Vec<u64>]) -> Result<u64, SiteError> {
             out.extend_from_slice(&w.to_le_bytes());
         }
     }
-    let tmp = path.with_extension("tmp");
-    let hash = hash_bytes(&out);
-    std::fs::write(&tmp, out)
-        .and_then(|()| std::fs::rename(&tmp, path))
-        .map_err(|e| SiteError::io(path, e))?;
-    Ok(hash)
+    crate::fsio::write_replace(path, &out).map_err(|e| SiteError::io(path, e))?;
+    Ok(hash_bytes(&out))
 }
 
 /// A build's report, its cache, and the search bitmaps when they changed.
@@ -242,10 +240,11 @@ pub fn build(
         bitmaps_hash,
         ..new_cache
     };
-    let tmp = layout.cache.with_extension("json.tmp");
-    std::fs::write(&tmp, serde_json::to_vec(&cache).unwrap_or_default())
-        .and_then(|()| std::fs::rename(&tmp, &layout.cache))
-        .map_err(|e| SiteError::io(&layout.cache, e))?;
+    crate::fsio::write_replace(
+        &layout.cache,
+        &serde_json::to_vec(&cache).unwrap_or_default(),
+    )
+    .map_err(|e| SiteError::io(&layout.cache, e))?;
     publish::prune(&layout.builds, layout.keep, &dir)?;
     report.dir = dir;
     report.seconds = started.elapsed().as_secs_f64();
@@ -266,7 +265,6 @@ fn build_into(
         site,
         doc_fps,
         summaries,
-        ..
     } = plan::plan(input, theme.fingerprint, &theme.statics)?;
     tracing::debug!(
         "plan: {} outputs, {:.3}s",
@@ -479,7 +477,7 @@ fn build_into(
         } => {
             let Some(prev) = prev else {
                 return Err(SiteError::Publish(
-                    "internal: patching without a last build".into(),
+                    "内部错误：没有上一版可供增量更新搜索索引".into(),
                 ));
             };
             let grams: Vec<DocGrams> = changed
@@ -628,7 +626,7 @@ fn build_into(
 
 fn hash_bytes(b: &[u8]) -> u64 {
     use std::hash::Hasher;
-    let mut h = std::collections::hash_map::DefaultHasher::new();
+    let mut h = plan::Fx::default();
     h.write(b);
     h.finish()
 }
@@ -656,7 +654,7 @@ fn render(
         Body::Article(..) => Err(SiteError::Render {
             page: p.url.clone(),
             template: "article.html".into(),
-            why: "internal: article pages are rendered with their body".into(),
+            why: "内部错误：文章页须连同正文渲染".into(),
         }),
     }
 }

@@ -288,7 +288,6 @@ pub struct Plan {
     /// Per article (doc order): a fingerprint of its URL, title, date, column and body.
     pub doc_fps: Vec<u64>,
     pub site: SiteCtx,
-    pub site_fp: u64,
 }
 
 pub fn plan(
@@ -670,7 +669,6 @@ pub fn plan(
         summaries,
         doc_fps,
         site,
-        site_fp,
     })
 }
 

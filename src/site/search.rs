@@ -85,6 +85,7 @@ struct Postings {
 }
 
 /// The index files, as (path under the output root, bytes), and its total size.
+#[cfg(test)]
 pub struct Built {
     pub files: Vec<(String, Vec<u8>)>,
     pub bytes: usize,
@@ -300,7 +301,8 @@ fn meta_rows<T: Serialize>(rows: &[T], shards: u32) -> Vec<(String, Vec<u8>)> {
     files
 }
 
-/// Builds the index from all docs at once (tests; the site build streams with [`Builder`]).
+/// Builds the index from all docs at once (the site build streams with [`Builder`]).
+#[cfg(test)]
 pub fn build(docs: &[Doc<'_>]) -> Built {
     let total: usize = docs.iter().map(|d| d.text.len() + d.title.len()).sum();
     let mut b = Builder::new(shard_count(total / 3));
@@ -361,7 +363,8 @@ impl Builder {
         }
     }
 
-    /// The index files, and the per-doc shard bitmaps.
+    /// The index files, and the per-doc shard bitmaps, in memory.
+    #[cfg(test)]
     pub fn finish(self) -> (Built, Vec<Vec<u64>>) {
         let files = std::sync::Mutex::new(Vec::new());
         let (bytes, bitmaps) = self

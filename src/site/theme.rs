@@ -70,7 +70,7 @@ impl Theme {
         if sdir.is_dir() {
             statics.extend(walk(&sdir)?);
         }
-        let mut h = std::collections::hash_map::DefaultHasher::new();
+        let mut h = super::plan::Fx::default();
         sources.hash(&mut h);
         statics.hash(&mut h);
         let mut env = Environment::new();
@@ -124,22 +124,16 @@ fn html_formatter(
 /// Files under `dir`, as (relative path with '/', bytes), sorted.
 fn walk(dir: &Path) -> Result<Vec<(String, Vec<u8>)>, SiteError> {
     let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).map_err(|e| SiteError::io(&d, e))? {
-            let p = entry.map_err(|e| SiteError::io(&d, e))?.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if let Ok(rel) = p.strip_prefix(dir) {
-                let rel: Vec<String> = rel
-                    .components()
-                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                    .collect();
-                let bytes = std::fs::read(&p).map_err(|e| SiteError::io(&p, e))?;
-                out.push((rel.join("/"), bytes));
-            }
-        }
+    for p in crate::fsio::files_under(dir).map_err(|e| SiteError::io(dir, e))? {
+        let Ok(rel) = p.strip_prefix(dir) else {
+            continue;
+        };
+        let rel: Vec<String> = rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        let bytes = std::fs::read(&p).map_err(|e| SiteError::io(&p, e))?;
+        out.push((rel.join("/"), bytes));
     }
-    out.sort();
     Ok(out)
 }
