@@ -465,29 +465,13 @@ fn quota_lines(
     today: &str,
     ledger: &mut Ledger,
 ) -> Result<(), StoreError> {
-    let mut st = store
-        .conn()
-        .prepare_cached(
-            "SELECT count(*) FROM items i JOIN units u ON u.id = i.unit_id
-             WHERE i.kind = 'submission' AND u.name = ?1
-               AND substr(coalesce(i.submitted_at, i.collected_at), 1, 10) BETWEEN ?2 AND ?3",
-        )
-        .map_err(|e| StoreError::Sqlite {
-            path: store.path().to_path_buf(),
-            source: e,
-        })?;
     for (from, to, label) in q.per.periods(year) {
         if to.as_str() >= today {
             break;
         }
         for u in units {
             let owed = q.units.get(u).copied().unwrap_or(q.items);
-            let got: i64 = st
-                .query_row(params![u, from, to], |r| r.get(0))
-                .map_err(|e| StoreError::Sqlite {
-                    path: store.path().to_path_buf(),
-                    source: e,
-                })?;
+            let got = store.submissions_between(u, &from, &to)?;
             let short = i64::from(owed) - got;
             if short <= 0 || q.per_missing == 0.0 {
                 continue;

@@ -35,6 +35,9 @@ impl Assignment {
     }
 }
 
+/// The day an item counts as submitted: its `submitted` date, else the day it was collected.
+const SUBMITTED_DAY: &str = "substr(coalesce(i.submitted_at, i.collected_at), 1, 10)";
+
 impl Store {
     /// Records an assignment for the unit named `unit` (canonical name).
     pub fn record_assignment(
@@ -148,11 +151,23 @@ impl Store {
     pub fn submitted_on(&self, item_id: &str) -> Result<Option<String>> {
         self.conn
             .query_row(
-                "SELECT substr(coalesce(submitted_at, collected_at), 1, 10) FROM items WHERE id = ?1",
+                &format!("SELECT {SUBMITTED_DAY} FROM items i WHERE i.id = ?1"),
                 [item_id],
                 |r| r.get(0),
             )
             .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// How many submissions the unit named `unit` made from `from` to `to` (inclusive), each
+    /// counted on the day [`Store::submitted_on`] gives.
+    pub fn submissions_between(&self, unit: &str, from: &str, to: &str) -> Result<i64> {
+        self.conn
+            .prepare_cached(&format!(
+                "SELECT count(*) FROM items i JOIN units u ON u.id = i.unit_id
+                 WHERE i.kind = 'submission' AND u.name = ?1 AND {SUBMITTED_DAY} BETWEEN ?2 AND ?3"
+            ))
+            .and_then(|mut st| st.query_row(params![unit, from, to], |r| r.get(0)))
             .map_err(|e| self.err(e))
     }
 
