@@ -40,6 +40,23 @@ pub struct Config {
     /// The public site built by `caibian build`.
     #[serde(default)]
     pub site: SiteSettings,
+    /// The print edition of the publications (PDF).
+    #[serde(default)]
+    pub print: PrintSettings,
+}
+
+/// `[print]`: fonts and where print editions are written.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct PrintSettings {
+    /// A CJK font file (.ttf/.otf/.ttc) for the text; default: the first found of Noto
+    /// Serif/Sans CJK (Debian: fonts-noto-cjk), WenQuanYi, AR PL, SimSun.
+    pub font: Option<PathBuf>,
+    /// The bold face for titles; default: the bold sibling of `font`, if any.
+    pub bold_font: Option<PathBuf>,
+    /// Folder for issue PDFs and .docx files, relative to the project root (default:
+    /// `<data_dir>/issues`).
+    pub output: Option<PathBuf>,
 }
 
 /// `[site]`: the publicity site.
@@ -262,6 +279,103 @@ pub struct PublicationDef {
     #[schemars(range(min = 1, max = 366))]
     #[serde(deserialize_with = "issues_per_year")]
     pub issues_per_year: u32,
+    /// The level the office's adoption counts at in the assessment rules (县, 市, 省, 国家;
+    /// default 市): adding an item to an issue records an adoption at this level.
+    #[serde(default = "default_pub_level")]
+    pub level: String,
+    /// Column (栏目) order for a new issue; empty: the order of `[[sections]]`. Each issue
+    /// can change it.
+    #[serde(default)]
+    pub columns: Vec<String>,
+    /// 编印单位 in the header block (default: the office's name).
+    #[serde(default)]
+    pub publisher: Option<String>,
+    /// 签发 (who signs the issue off), printed in a bulletin's header block.
+    #[serde(default)]
+    pub signer: Option<String>,
+    /// Issues published before caibian kept the count, so that the first issue it makes is
+    /// 总第 (issues_before + 1) 期.
+    #[serde(default)]
+    pub issues_before: u32,
+    /// Whether published issues go on the public site (default: a magazine does, a bulletin
+    /// — internal — does not).
+    #[serde(default)]
+    pub public: Option<bool>,
+    /// Paper of the print edition (default: A4 for a bulletin, 16开 for a magazine).
+    #[serde(default)]
+    pub paper: Option<Paper>,
+    /// The distribution line printed at the foot of a bulletin (报/送/发).
+    #[serde(default)]
+    pub distribution: Distribution,
+}
+
+fn default_pub_level() -> String {
+    "市".to_string()
+}
+
+impl PublicationDef {
+    /// 《name》
+    pub fn title(&self) -> String {
+        format!("《{}》", self.name)
+    }
+
+    pub fn is_public(&self) -> bool {
+        self.public
+            .unwrap_or(self.kind == PublicationKind::Magazine)
+    }
+
+    pub fn paper(&self) -> Paper {
+        self.paper.unwrap_or(match self.kind {
+            PublicationKind::Bulletin => Paper::A4,
+            PublicationKind::Magazine => Paper::K16,
+        })
+    }
+}
+
+/// Paper sizes of the print edition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+pub enum Paper {
+    /// 210 × 297 mm
+    A4,
+    /// 16开 (大16开), 185 × 260 mm
+    #[serde(rename = "16K", alias = "16开")]
+    K16,
+}
+
+impl Paper {
+    /// Width and height in millimetres.
+    pub fn size_mm(self) -> (f32, f32) {
+        match self {
+            Paper::A4 => (210.0, 297.0),
+            Paper::K16 => (185.0, 260.0),
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Paper::A4 => "A4",
+            Paper::K16 => "16开",
+        }
+    }
+}
+
+/// The distribution line of a bulletin: who it is reported to (报), sent to (送) and issued
+/// to (发).
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Distribution {
+    /// 报：e.g. 省人大常委会办公厅，市委办公室
+    #[serde(default)]
+    pub bao: Option<String>,
+    /// 送：e.g. 市人大常委会主任、副主任、秘书长
+    #[serde(default)]
+    pub song: Option<String>,
+    /// 发：e.g. 各县（区）人大常委会，市人大各专门委员会、常委会各工作机构
+    #[serde(default)]
+    pub fa: Option<String>,
+    /// Copies printed (共印N份).
+    #[serde(default)]
+    pub copies: Option<u32>,
 }
 
 /// Checked while parsing, so the error carries the value's own line.
@@ -335,6 +449,38 @@ impl Config {
                 }
             }
         }
+        let mut pubs = HashMap::new();
+        for (i, p) in self.publications.iter().enumerate() {
+            let name = p.name.trim_matches(|c| c == '《' || c == '》');
+            if name.is_empty() || name != p.name || name.contains('/') {
+                return Err(FileError::new(
+                    path,
+                    format!("刊物名称「{}」应不带书名号、不含 /，且不能为空", p.name),
+                )
+                .with_key(format!("publications[{i}].name"))
+                .at_line(find_line(text, &p.name, false)));
+            }
+            if pubs.insert(p.name.as_str(), i).is_some() {
+                return Err(FileError::new(path, format!("刊物「{}」重复", p.name))
+                    .with_key(format!("publications[{i}].name"))
+                    .at_line(find_line(text, &p.name, true)));
+            }
+            if let Err(e) = p.level.parse::<crate::store::Level>() {
+                return Err(FileError::new(path, e)
+                    .with_key(format!("publications[{i}].level"))
+                    .at_line(find_line(text, &p.level, false)));
+            }
+            for c in &p.columns {
+                if self.section(c).is_none() && !self.sections.is_empty() {
+                    return Err(FileError::new(
+                        path,
+                        format!("刊物《{}》的栏目「{c}」不在 [[sections]] 中", p.name),
+                    )
+                    .with_key(format!("publications[{i}].columns"))
+                    .at_line(find_line(text, c, false)));
+                }
+            }
+        }
         let mut names = HashMap::new();
         for (i, s) in self.sections.iter().enumerate() {
             if names.insert(s.name.as_str(), i).is_some() {
@@ -349,6 +495,21 @@ impl Config {
     /// The unit registry built from `[[units]]`.
     pub fn registry(&self) -> Registry {
         Registry::new(&self.units)
+    }
+
+    /// A publication by name, with or without book-title marks.
+    pub fn publication(&self, name: &str) -> Option<&PublicationDef> {
+        let name = name.trim().trim_start_matches('《').trim_end_matches('》');
+        self.publications.iter().find(|p| p.name == name)
+    }
+
+    /// The columns a new issue of `p` starts with.
+    pub fn issue_columns(&self, p: &PublicationDef) -> Vec<String> {
+        if p.columns.is_empty() {
+            self.sections.iter().map(|s| s.name.clone()).collect()
+        } else {
+            p.columns.clone()
+        }
     }
 
     pub fn section(&self, name: &str) -> Option<&SectionDef> {

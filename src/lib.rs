@@ -7,6 +7,7 @@
 
 pub mod cli;
 pub mod collect;
+pub mod compile;
 pub mod config;
 pub mod diag;
 pub mod failpoint;

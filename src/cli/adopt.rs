@@ -72,6 +72,7 @@ pub fn exec(g: &Global, a: Args) -> anyhow::Result<ExitCode> {
         front_page: a.front_page,
         evidence: a.evidence,
         credits,
+        uncredited_ok: false,
     };
     let id = store.record_adoption(&rec, &actor(a.actor))?;
     println!(

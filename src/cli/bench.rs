@@ -251,6 +251,7 @@ pub fn generate(n: usize) -> SiteInput {
             tags: vec![t.to_string(), p.to_string()],
             summary: String::new(),
             body: site::content::BodyText::Text(body),
+            issue: None,
             featured: i % 97 == 0,
         });
     }

@@ -11,8 +11,10 @@ mod extract;
 mod inbox;
 mod init;
 mod instruct;
+mod issue;
 mod items;
 mod points;
+mod pool;
 mod preview;
 mod publish;
 mod rank;
@@ -122,6 +124,10 @@ enum Command {
     Inbox(inbox::Args),
     /// 一篇稿件的编辑价值（0–100）及其构成
     Score(score::Args),
+    /// 编刊：新建一期、编入/综合/撤下/调整稿件、看目录和页码、出版、修订、印刷版 PDF 和 Word
+    Issue(issue::Args),
+    /// 稿库：已采用、尚未编入某刊物任何一期的稿件，按编辑价值排序
+    Pool(pool::Args),
     /// 决定哪些稿件出现在网站上：发布（网址永不改变）、首页推荐、标为内部或撤下
     Release(release::Args),
     /// 生成网站并原子发布（只重新生成有变化的页面；--force 全部重建）
@@ -193,6 +199,8 @@ pub fn main() -> ExitCode {
         Command::Rank(a) => rank::exec(&g, a),
         Command::Inbox(a) => inbox::exec(&g, a),
         Command::Score(a) => score::exec(&g, a),
+        Command::Issue(a) => issue::exec(&g, a),
+        Command::Pool(a) => pool::exec(&g, a),
         Command::Release(a) => release::exec(&g, a),
         Command::Build(a) => build::exec(&g, a),
         Command::Publish(a) => publish::exec(&g, a),

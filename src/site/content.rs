@@ -31,6 +31,32 @@ pub struct Article {
     /// Markdown, or where to read it.
     pub body: BodyText,
     pub featured: bool,
+    /// The published issue it appeared in: (《人大建设》2026年第6期, its page's URL).
+    pub issue: Option<(String, String)>,
+}
+
+/// A publication's published issues, as the site shows them.
+#[derive(Debug, Clone, Default)]
+pub struct SitePublication {
+    pub name: String,
+    pub issues: Vec<SiteIssue>,
+}
+
+/// One published issue: its table of contents lists the articles released on the site.
+#[derive(Debug, Clone, Default)]
+pub struct SiteIssue {
+    /// 2026年第6期
+    pub label: String,
+    pub total: i64,
+    pub date: String,
+    pub url: String,
+    /// Columns in print order, with the ids of their articles.
+    pub columns: Vec<(String, Vec<String>)>,
+}
+
+/// The page of an issue: /issues/人大建设/2026-6/ (percent-encoded).
+pub fn issue_url(publication: &str, year: i32, number: i64) -> String {
+    format!("/issues/{}/{year}-{number}/", super::plan::seg(publication))
 }
 
 /// An article's Markdown: in memory, or in a file read when needed — a 50,000-article
@@ -110,6 +136,8 @@ pub struct SiteInput {
     pub articles: Vec<Article>,
     /// The year shown in the footer (of the newest article, so builds are reproducible).
     pub year: i32,
+    /// Public publications and their published issues.
+    pub publications: Vec<SitePublication>,
 }
 
 impl SiteInput {
@@ -147,6 +175,7 @@ impl SiteInput {
             columns,
             articles,
             year,
+            publications: Vec::new(),
         }
     }
 }
@@ -218,6 +247,43 @@ pub fn from_store(
             summary: it.summary.unwrap_or_default(),
             body: BodyText::Text(it.body),
             featured: it.featured,
+            issue: None,
+        });
+    }
+    // Published issues of the public publications, listing the articles on the site (an
+    // entry not released — internal — is left out of the contents too).
+    let mut publications = Vec::new();
+    let on_site: std::collections::HashMap<String, usize> = articles
+        .iter()
+        .enumerate()
+        .map(|(i, a)| (a.id.clone(), i))
+        .collect();
+    for p in cfg.publications.iter().filter(|p| p.is_public()) {
+        let mut issues = Vec::new();
+        for issue in store.published_issues(&p.name)? {
+            let url = issue_url(&p.name, issue.key.year, issue.key.number);
+            let mut columns: Vec<(String, Vec<String>)> = Vec::new();
+            for e in store.issue_entries(&issue)? {
+                let Some(&i) = on_site.get(&e.item_id) else {
+                    continue;
+                };
+                articles[i].issue = Some((issue.key.title(), url.clone()));
+                match columns.last_mut() {
+                    Some((c, ids)) if *c == e.column => ids.push(e.item_id),
+                    _ => columns.push((e.column, vec![e.item_id])),
+                }
+            }
+            issues.push(SiteIssue {
+                label: issue.key.label(),
+                total: issue.total,
+                date: issue.date.clone(),
+                url,
+                columns,
+            });
+        }
+        publications.push(SitePublication {
+            name: p.name.clone(),
+            issues,
         });
     }
     let office = cfg.project.name.clone();
@@ -226,7 +292,7 @@ pub fn from_store(
         .title
         .clone()
         .unwrap_or_else(|| office.trim_end_matches("办公室").to_string());
-    Ok(SiteInput::new(
+    let mut input = SiteInput::new(
         title,
         office,
         cfg.site.description.clone(),
@@ -234,7 +300,9 @@ pub fn from_store(
         cfg.site.per_page,
         columns,
         articles,
-    ))
+    );
+    input.publications = publications;
+    Ok(input)
 }
 
 /// Front matter of a benchmark article (the layout `gen_corpus.py` writes for Hugo).
@@ -323,6 +391,7 @@ pub fn from_folder(dir: &Path, tz: chrono_tz::Tz) -> Result<SiteInput, SiteError
             summary: fm.description,
             body: BodyText::File(f.clone(), body_at, body_len, mtime),
             featured: false,
+            issue: None,
         });
     }
     Ok(SiteInput::new(

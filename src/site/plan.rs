@@ -134,7 +134,10 @@ pub fn article_ctx(
             .collect(),
         summary: x.summary.clone(),
         body_html: String::new(),
-        issue: None,
+        issue: x.issue.as_ref().map(|(name, url)| Link {
+            name: name.clone(),
+            url: url.clone(),
+        }),
         prev: n.prev.map(|j| summaries[j].clone()),
         next: n.next.map(|j| summaries[j].clone()),
         related: n.related.iter().map(|&j| summaries[j].clone()).collect(),
@@ -412,7 +415,14 @@ pub fn plan(
             h.write_u64(doc_fps[i]);
             h.write_u64(summary_fps[i]);
             std::hash::Hash::hash(
-                &(&x.datetime, &x.authors, &x.source, &x.tags, &x.summary),
+                &(
+                    &x.datetime,
+                    &x.authors,
+                    &x.source,
+                    &x.tags,
+                    &x.summary,
+                    &x.issue,
+                ),
                 &mut h,
             );
             for j in prev.iter().chain(next.iter()).chain(related.iter()) {
@@ -561,7 +571,55 @@ pub fn plan(
         .map(|(u, v)| json!({"name": u, "url": unit_url(u), "count": v.len()}))
         .collect();
     single("/units/", "units.html", json!({ "units": units }));
-    single("/issues/", "issues.html", json!({ "publications": [] }));
+    // Magazine issues: the list of issues, and each issue's table of contents.
+    let by_id: HashMap<&str, usize> = a
+        .iter()
+        .enumerate()
+        .map(|(i, x)| (x.id.as_str(), i))
+        .collect();
+    let publications: Vec<Value> = input
+        .publications
+        .iter()
+        .map(|p| {
+            let issues: Vec<Value> = p
+                .issues
+                .iter()
+                .map(|i| json!({"title": i.label, "url": i.url, "date": i.date, "total": i.total}))
+                .collect();
+            json!({"name": p.name, "issues": issues})
+        })
+        .collect();
+    single(
+        "/issues/",
+        "issues.html",
+        json!({ "publications": publications }),
+    );
+    for p in &input.publications {
+        for iss in &p.issues {
+            let columns: Vec<Value> = iss
+                .columns
+                .iter()
+                .map(|(name, ids)| {
+                    let idx: Vec<usize> = ids
+                        .iter()
+                        .filter_map(|id| by_id.get(id.as_str()).copied())
+                        .collect();
+                    json!({"name": name, "articles": sums(&idx)})
+                })
+                .collect();
+            single(
+                &iss.url,
+                "issue.html",
+                json!({"issue": {
+                    "publication": p.name,
+                    "title": iss.label,
+                    "total": iss.total,
+                    "date": iss.date,
+                    "columns": columns,
+                }}),
+            );
+        }
+    }
     single("/search/", "search.html", json!({}));
     pages.push(Page {
         path: "404.html".into(),
@@ -613,6 +671,11 @@ pub fn plan(
     let mut urls: Vec<(String, Option<&str>)> = vec![("/".to_string(), None)];
     for c in &site.columns {
         urls.push((c.url.clone(), None));
+    }
+    for p in &input.publications {
+        for iss in &p.issues {
+            urls.push((iss.url.clone(), Some(iss.date.as_str())));
+        }
     }
     for &i in &newest {
         urls.push((a[i].url.clone(), Some(a[i].date.as_str())));

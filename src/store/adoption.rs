@@ -8,7 +8,7 @@ use std::str::FromStr;
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
-use super::{Result, Status, Store, StoreError, now};
+use super::{Result, Status, Store, StoreError, WriteTx, now};
 
 /// Administrative level of an outlet or a leader.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -162,6 +162,9 @@ pub struct NewAdoption {
     pub evidence: Option<String>,
     /// Canonical unit names credited (综合); empty: the item's unit.
     pub credits: Vec<String>,
+    /// Record it even when the item has no unit to credit (news reprinted in an issue):
+    /// the record then earns no unit points. Otherwise that is refused.
+    pub uncredited_ok: bool,
 }
 
 /// A recorded adoption.
@@ -203,118 +206,7 @@ impl Store {
     /// transaction. Recording the same adoption twice is refused.
     pub fn record_adoption(&mut self, a: &NewAdoption, actor: &str) -> Result<i64> {
         let w = self.write()?;
-        let sq = |e| w.err(e);
-        let tx = &w.tx;
-        let item: Option<(String, Option<i64>)> = tx
-            .query_row(
-                "SELECT status, unit_id FROM items WHERE id = ?1",
-                [&a.item_id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()
-            .map_err(sq)?;
-        let Some((from, item_unit)) = item else {
-            return Err(StoreError::NoSuchItem(a.item_id.clone()));
-        };
-        let dup: bool = tx
-            .query_row(
-                "SELECT EXISTS(SELECT 1 FROM adoptions
-                               WHERE item_id = ?1 AND outlet = ?2 AND adopted_on = ?3 AND how = ?4)",
-                params![a.item_id, a.outlet, a.adopted_on, a.how.as_str()],
-                |r| r.get(0),
-            )
-            .map_err(sq)?;
-        if dup {
-            return Err(StoreError::Invalid(format!(
-                "这条采用记录已经有了：{} 于 {} {}采用稿件 {}",
-                a.outlet,
-                a.adopted_on,
-                a.how.as_str(),
-                a.item_id
-            )));
-        }
-        let mut unit_ids = Vec::new();
-        for name in &a.credits {
-            let id: Option<i64> = tx
-                .query_row("SELECT id FROM units WHERE name = ?1", [name], |r| r.get(0))
-                .optional()
-                .map_err(sq)?;
-            match id {
-                Some(id) => unit_ids.push(id),
-                None => {
-                    return Err(StoreError::Invalid(format!(
-                        "未登记的单位「{name}」（见 caibian.toml 的 [[units]]）"
-                    )));
-                }
-            }
-        }
-        if unit_ids.is_empty() {
-            match item_unit {
-                Some(u) => unit_ids.push(u),
-                None => {
-                    return Err(StoreError::Invalid(format!(
-                        "稿件 {} 没有报送单位：请用 --credit 指明计分的单位",
-                        a.item_id
-                    )));
-                }
-            }
-        }
-        let at = now();
-        tx.execute(
-            "INSERT INTO adoptions(item_id, outlet, level, medium, how, adopted_on, issue,
-                                   front_page, evidence, recorded_at, actor)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            params![
-                a.item_id,
-                a.outlet,
-                a.level.as_str(),
-                a.medium.as_str(),
-                a.how.as_str(),
-                a.adopted_on,
-                a.issue,
-                a.front_page,
-                a.evidence,
-                at,
-                actor
-            ],
-        )
-        .map_err(sq)?;
-        let id = tx.last_insert_rowid();
-        for u in &unit_ids {
-            tx.execute(
-                "INSERT OR IGNORE INTO adoption_credits(adoption_id, unit_id) VALUES (?1, ?2)",
-                params![id, u],
-            )
-            .map_err(sq)?;
-        }
-        let note = format!(
-            "{}（{}级{}）{}采用，{}{}",
-            a.outlet,
-            a.level.as_str(),
-            a.medium.label(),
-            a.how.as_str(),
-            a.adopted_on,
-            a.issue
-                .as_deref()
-                .map(|i| format!("，{i}"))
-                .unwrap_or_default()
-        );
-        if from != Status::Adopted.as_str() {
-            tx.execute(
-                "UPDATE items SET status = 'adopted', updated_at = ?2 WHERE id = ?1",
-                params![a.item_id, at],
-            )
-            .map_err(sq)?;
-        }
-        w.log(
-            &at,
-            &a.item_id,
-            actor,
-            "adopted",
-            &from,
-            "adopted",
-            Some(&note),
-        )?;
+        let id = insert_adoption(&w, a, actor)?;
         w.commit()?;
         Ok(id)
     }
@@ -440,4 +332,123 @@ impl Store {
         .collect::<rusqlite::Result<_>>()
         .map_err(|e| self.err(e))
     }
+}
+
+/// Records an adoption inside a caller's transaction (see [`Store::record_adoption`]); the
+/// issue composer records the adoptions of an issue's items this way.
+pub(crate) fn insert_adoption(w: &WriteTx<'_>, a: &NewAdoption, actor: &str) -> Result<i64> {
+    let sq = |e| w.err(e);
+    let tx = &w.tx;
+    let item: Option<(String, Option<i64>)> = tx
+        .query_row(
+            "SELECT status, unit_id FROM items WHERE id = ?1",
+            [&a.item_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()
+        .map_err(sq)?;
+    let Some((from, item_unit)) = item else {
+        return Err(StoreError::NoSuchItem(a.item_id.clone()));
+    };
+    let dup: bool = tx
+            .query_row(
+                "SELECT EXISTS(SELECT 1 FROM adoptions
+                               WHERE item_id = ?1 AND outlet = ?2 AND adopted_on = ?3 AND how = ?4)",
+                params![a.item_id, a.outlet, a.adopted_on, a.how.as_str()],
+                |r| r.get(0),
+            )
+            .map_err(sq)?;
+    if dup {
+        return Err(StoreError::Invalid(format!(
+            "这条采用记录已经有了：{} 于 {} {}采用稿件 {}",
+            a.outlet,
+            a.adopted_on,
+            a.how.as_str(),
+            a.item_id
+        )));
+    }
+    let mut unit_ids = Vec::new();
+    for name in &a.credits {
+        let id: Option<i64> = tx
+            .query_row("SELECT id FROM units WHERE name = ?1", [name], |r| r.get(0))
+            .optional()
+            .map_err(sq)?;
+        match id {
+            Some(id) => unit_ids.push(id),
+            None => {
+                return Err(StoreError::Invalid(format!(
+                    "未登记的单位「{name}」（见 caibian.toml 的 [[units]]）"
+                )));
+            }
+        }
+    }
+    if unit_ids.is_empty() {
+        match item_unit {
+            Some(u) => unit_ids.push(u),
+            None if a.uncredited_ok => {}
+            None => {
+                return Err(StoreError::Invalid(format!(
+                    "稿件 {} 没有报送单位：请用 --credit 指明计分的单位",
+                    a.item_id
+                )));
+            }
+        }
+    }
+    let at = now();
+    tx.execute(
+        "INSERT INTO adoptions(item_id, outlet, level, medium, how, adopted_on, issue,
+                                   front_page, evidence, recorded_at, actor)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        params![
+            a.item_id,
+            a.outlet,
+            a.level.as_str(),
+            a.medium.as_str(),
+            a.how.as_str(),
+            a.adopted_on,
+            a.issue,
+            a.front_page,
+            a.evidence,
+            at,
+            actor
+        ],
+    )
+    .map_err(sq)?;
+    let id = tx.last_insert_rowid();
+    for u in &unit_ids {
+        tx.execute(
+            "INSERT OR IGNORE INTO adoption_credits(adoption_id, unit_id) VALUES (?1, ?2)",
+            params![id, u],
+        )
+        .map_err(sq)?;
+    }
+    let note = format!(
+        "{}（{}级{}）{}采用，{}{}",
+        a.outlet,
+        a.level.as_str(),
+        a.medium.label(),
+        a.how.as_str(),
+        a.adopted_on,
+        a.issue
+            .as_deref()
+            .map(|i| format!("，{i}"))
+            .unwrap_or_default()
+    );
+    if from != Status::Adopted.as_str() {
+        tx.execute(
+            "UPDATE items SET status = 'adopted', updated_at = ?2 WHERE id = ?1",
+            params![a.item_id, at],
+        )
+        .map_err(sq)?;
+    }
+    w.log(
+        &at,
+        &a.item_id,
+        actor,
+        "adopted",
+        &from,
+        "adopted",
+        Some(&note),
+    )?;
+    Ok(id)
 }

@@ -11,6 +11,7 @@
 
 mod adoption;
 mod assignment;
+mod issue;
 pub mod neardup;
 mod schema;
 mod site;
@@ -18,6 +19,7 @@ mod web;
 
 pub use adoption::{Adoption, How, Instruction, Level, Medium, NewAdoption};
 pub use assignment::Assignment;
+pub use issue::{Entry, Issue, IssueEdit, IssueKey, Move, Outlet, PoolItem};
 pub use site::{SiteItem, Visibility};
 pub use web::{MAX_ATTEMPTS, NewPage, PageOutcome, SourceHealth, SourceRun};
 

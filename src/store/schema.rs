@@ -11,6 +11,7 @@ pub fn migrations() -> Migrations<'static> {
         M::up(V5),
         M::up(V6),
         M::up(V7),
+        M::up(V8),
     ])
 }
 
@@ -293,6 +294,50 @@ CREATE TABLE site_items (
     updated_at  TEXT NOT NULL,
     actor       TEXT NOT NULL
 );
+"#;
+
+/// Issues (期) of the office's publications and what is in them. An issue is numbered per
+/// year and overall (2026年第6期, 总第187期). A published issue is frozen: a correction is a
+/// new revision (same numbers, revision + 1) that replaces it when published. Within one
+/// publication an item is in at most one issue (checked by the store, since revisions of an
+/// issue share its items). A combined piece (综合) is an item of its own whose sources are
+/// listed in `combined_sources`.
+const V8: &str = r#"
+CREATE TABLE issues (
+    id           INTEGER PRIMARY KEY,
+    publication  TEXT NOT NULL,
+    year         INTEGER NOT NULL,
+    number       INTEGER NOT NULL CHECK (number > 0),
+    total        INTEGER NOT NULL CHECK (total > 0),
+    revision     INTEGER NOT NULL DEFAULT 0,
+    status       TEXT NOT NULL CHECK (status IN ('draft', 'published', 'superseded')),
+    date         TEXT NOT NULL,               -- YYYY-MM-DD printed on the issue
+    columns      TEXT NOT NULL DEFAULT '[]',  -- JSON: this issue's column order
+    lead_item    TEXT REFERENCES items(id),   -- cover / lead article
+    note         TEXT,                        -- 编者按
+    reason       TEXT,                        -- why a revision was made
+    created_at   TEXT NOT NULL,
+    published_at TEXT,
+    actor        TEXT NOT NULL,
+    UNIQUE (publication, year, number, revision)
+);
+
+CREATE TABLE issue_entries (
+    issue_id    INTEGER NOT NULL REFERENCES issues(id) ON DELETE CASCADE,
+    item_id     TEXT NOT NULL REFERENCES items(id),
+    column_name TEXT NOT NULL,
+    position    INTEGER NOT NULL,
+    PRIMARY KEY (issue_id, item_id)
+);
+CREATE INDEX issue_entries_item ON issue_entries(item_id);
+
+CREATE TABLE combined_sources (
+    item_id   TEXT NOT NULL REFERENCES items(id),   -- the combined piece
+    source_id TEXT NOT NULL REFERENCES items(id),   -- an item it was written from
+    position  INTEGER NOT NULL,
+    PRIMARY KEY (item_id, source_id)
+);
+CREATE INDEX combined_sources_source ON combined_sources(source_id);
 "#;
 
 #[cfg(test)]
