@@ -1,8 +1,8 @@
 //! caibian (采编): collect, store, score and publish the information-reporting and publicity
 //! work of a People's Congress standing-committee office.
 //!
-//! The modules follow the data: [`collect`] → [`store`] → [`index`] and [`score`] → (compile, a
-//! later stage) → [`site`], driven by [`pipeline`]s that [`schedule`] runs on cron schedules. See
+//! The modules follow the data: [`collect`] → [`store`] → [`index`] and [`score`] → [`compile`]
+//! → [`site`], driven by [`pipeline`]s that [`schedule`] runs on cron schedules. See
 //! ARCHITECTURE.md for the map and the invariants between modules.
 
 pub mod cli;

@@ -296,6 +296,19 @@ fn build_search_internal_incremental_atomic_rollback_preview() {
     assert_eq!(std::fs::read_link(&public).unwrap(), published);
     std::fs::remove_dir_all(p.join("site")).unwrap();
 
+    // A build killed half way (aborted right after its 5th page, as by kill -9) leaves the
+    // published site exactly as it was.
+    let snapshot = tree(&public);
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_caibian"))
+        .args(["build", "--force"])
+        .env("CAIBIAN_FAILPOINT", "abort-site-after-pages=5")
+        .current_dir(p)
+        .output()
+        .unwrap();
+    assert!(!o.status.success(), "the failpoint did not stop the build");
+    assert_eq!(std::fs::read_link(&public).unwrap(), published);
+    assert_eq!(tree(&public), snapshot);
+
     // A project's theme file overrides the default; rollback returns to the previous build.
     std::fs::create_dir_all(p.join("site/static")).unwrap();
     std::fs::write(p.join("site/static/style.css"), "body{color:#000}").unwrap();

@@ -348,6 +348,7 @@ fn build_into(
     let write = |p: &Page, bytes: &[u8]| -> Result<Vec<(String, String)>, SiteError> {
         let to = dir.join(&p.path);
         std::fs::write(&to, bytes).map_err(|e| SiteError::io(&to, e))?;
+        crate::failpoint::site_page();
         Ok(if p.path.ends_with(".html") {
             broken_links(&p.path, bytes, &known, &known_urls)
         } else {
