@@ -143,6 +143,10 @@ fn magazine_issue_of_40_articles_from_pool_to_print_and_site() {
         recs.iter()
             .all(|a| a["how"] == "全文" && a["adopted_on"] == "2026-11-28")
     );
+    // The lead article is the issue's 头条 (front page in the rules).
+    for a in &recs {
+        assert_eq!(a["front_page"], a["item_id"] == ids[0].as_str(), "{a}");
+    }
     // Points follow: a unit with pieces in the issue earns them under R1, line by line.
     let unit_of_first = pool[0]["unit"]
         .as_str()

@@ -369,6 +369,7 @@ fn build_into(
     let mut fresh_texts: HashMap<u32, String> = HashMap::new();
     let mut broken: Vec<(String, String)> = Vec::new();
     let mut written = 0usize;
+    let mut index_time = std::time::Duration::ZERO;
     const CHUNK: usize = 256;
     for start in (0..input.articles.len()).step_by(CHUNK) {
         let end = (start + CHUNK).min(input.articles.len());
@@ -417,14 +418,20 @@ fn build_into(
                     }
                 })
                 .collect();
+            let t = std::time::Instant::now();
             b.add(&docs);
+            index_time += t.elapsed();
         }
         for (_, bad, w) in results {
             broken.extend(bad);
             written += usize::from(w);
         }
     }
-    tracing::debug!("articles: {:.3}s", started.elapsed().as_secs_f64());
+    tracing::debug!(
+        "articles: {:.3}s (search index {:.3}s)",
+        started.elapsed().as_secs_f64(),
+        index_time.as_secs_f64()
+    );
     // Everything else.
     let others: Vec<Vec<(String, String)>> = pages
         .par_iter()

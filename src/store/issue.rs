@@ -679,9 +679,8 @@ impl Store {
             )
             .map_err(e)?;
         }
-        let _ = actor;
         let updated = load_issue(&w, cur.id)?;
-        if updated.revision == 0 && edit.date.is_some() {
+        if updated.revision == 0 && (edit.date.is_some() || edit.lead_item.is_some()) {
             sync_adoptions(&w, &updated, outlet, actor)?;
         }
         w.commit()?;
@@ -961,15 +960,15 @@ fn sync_adoptions(w: &WriteTx<'_>, issue: &Issue, outlet: &Outlet, actor: &str) 
             }
         }
     }
-    let have: Vec<(i64, String, String, String)> = {
-        let mut st = w
-            .tx
-            .prepare(
-                "SELECT id, item_id, how, adopted_on FROM adoptions WHERE outlet = ?1 AND issue = ?2",
+    let have: Vec<(i64, String, String, String, bool)> = {
+        let mut st =
+            w.tx.prepare(
+                "SELECT id, item_id, how, adopted_on, front_page FROM adoptions
+                 WHERE outlet = ?1 AND issue = ?2",
             )
             .map_err(e)?;
         st.query_map(params![outlet.name, label], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
         })
         .map_err(e)?
         .collect::<rusqlite::Result<_>>()
@@ -980,14 +979,16 @@ fn sync_adoptions(w: &WriteTx<'_>, issue: &Issue, outlet: &Outlet, actor: &str) 
         .map(|(id, how)| (id.as_str(), how.as_str()))
         .collect();
     let mut kept: HashSet<(String, String)> = HashSet::new();
-    for (aid, item, how, on) in &have {
+    for (aid, item, how, on, front) in &have {
         if wanted.contains(&(item.as_str(), how.as_str()))
             && !kept.contains(&(item.clone(), how.clone()))
         {
-            if on != &issue.date {
+            // The lead article counts as 头条 (front page) in the rules.
+            let lead = issue.lead_item.as_deref() == Some(item.as_str());
+            if on != &issue.date || *front != lead {
                 w.tx.execute(
-                    "UPDATE adoptions SET adopted_on = ?2 WHERE id = ?1",
-                    params![aid, issue.date],
+                    "UPDATE adoptions SET adopted_on = ?2, front_page = ?3 WHERE id = ?1",
+                    params![aid, issue.date, lead],
                 )
                 .map_err(e)?;
             }
