@@ -334,50 +334,90 @@ pub fn from_folder(dir: &Path, tz: chrono_tz::Tz) -> Result<SiteInput, SiteError
                 && p.file_name().is_some_and(|n| n != "_index.md")
         })
         .collect();
+    // Files are read in parallel, and only as far as the end of their front matter: the
+    // body is read when its page is rendered.
+    use rayon::prelude::*;
+    let read: Vec<(Article, Option<(String, String)>)> = files
+        .par_iter()
+        .map(|f| read_article(f, tz))
+        .collect::<Result<_, _>>()?;
     let mut columns: Vec<Column> = Vec::new();
-    let mut articles = Vec::with_capacity(files.len());
-    for f in files {
-        let text = std::fs::read_to_string(&f).map_err(|e| SiteError::io(&f, e))?;
-        let mtime = std::fs::metadata(&f)
-            .and_then(|m| m.modified())
-            .ok()
-            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-            .map_or(0, |d| d.as_nanos());
-        let bad = |why: String| SiteError::Content {
-            path: f.clone(),
-            why,
-        };
-        let rest = text
-            .strip_prefix("---\n")
-            .ok_or_else(|| bad("缺少 YAML 文件头（以 --- 开始）".into()))?;
-        let end = rest
-            .find("\n---")
-            .ok_or_else(|| bad("YAML 文件头没有结束的 ---".into()))?;
-        let fm: FrontMatter =
-            serde_norway::from_str(&rest[..end]).map_err(|e| bad(format!("文件头有误：{e}")))?;
-        let body_rest = rest[end + 4..].trim_start_matches(['\r', '\n']);
-        let body_at = text.len() - body_rest.len();
-        let body_len = body_rest.len();
-        let (date, datetime) =
-            dates(&fm.date, tz).ok_or_else(|| bad(format!("无法识别的日期「{}」", fm.date)))?;
-        let id = f
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        if let Some(c) = &fm.column
-            && !columns.iter().any(|k| &k.name == c)
+    let mut articles = Vec::with_capacity(read.len());
+    for (a, col) in read {
+        if let Some((name, slug)) = col
+            && !columns.iter().any(|k| k.name == name)
         {
-            let slug = f
-                .parent()
-                .and_then(|p| p.file_name())
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_else(|| c.clone());
-            columns.push(Column {
-                name: c.clone(),
-                slug,
-            });
+            columns.push(Column { name, slug });
         }
-        articles.push(Article {
+        articles.push(a);
+    }
+    Ok(SiteInput::new(
+        "人大新闻网".to_string(),
+        "人大常委会办公室".to_string(),
+        String::new(),
+        "http://localhost",
+        20,
+        columns,
+        articles,
+    ))
+}
+
+/// One Markdown file of a benchmark folder: its front matter, and where its body is.
+fn read_article(
+    f: &Path,
+    tz: chrono_tz::Tz,
+) -> Result<(Article, Option<(String, String)>), SiteError> {
+    use std::io::Read;
+    let bad = |why: String| SiteError::Content {
+        path: f.to_path_buf(),
+        why,
+    };
+    let meta = std::fs::metadata(f).map_err(|e| SiteError::io(f, e))?;
+    let mtime = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos());
+    // Front matter is short: the first 16 KiB hold it, else the whole file is read.
+    let mut head = Vec::with_capacity(16 * 1024);
+    std::fs::File::open(f)
+        .and_then(|file| file.take(16 * 1024).read_to_end(&mut head))
+        .map_err(|e| SiteError::io(f, e))?;
+    let end_of = |b: &[u8]| memchr::memmem::find(b.get(4..)?, b"\n---").map(|e| e + 4);
+    if end_of(&head).is_none() && (head.len() as u64) < meta.len() {
+        head = std::fs::read(f).map_err(|e| SiteError::io(f, e))?;
+    }
+    if !head.starts_with(b"---\n") {
+        return Err(bad("缺少 YAML 文件头（以 --- 开始）".into()));
+    }
+    let end = end_of(&head).ok_or_else(|| bad("YAML 文件头没有结束的 ---".into()))?;
+    let yaml = std::str::from_utf8(&head[4..end]).map_err(|_| bad("文件头不是 UTF-8".into()))?;
+    let fm: FrontMatter =
+        serde_norway::from_str(yaml).map_err(|e| bad(format!("文件头有误：{e}")))?;
+    let mut body_at = end + 4;
+    while head
+        .get(body_at)
+        .is_some_and(|b| *b == b'\r' || *b == b'\n')
+    {
+        body_at += 1;
+    }
+    let body_len = (meta.len() as usize).saturating_sub(body_at);
+    let (date, datetime) =
+        dates(&fm.date, tz).ok_or_else(|| bad(format!("无法识别的日期「{}」", fm.date)))?;
+    let id = f
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let column = fm.column.clone().map(|c| {
+        let slug = f
+            .parent()
+            .and_then(|p| p.file_name())
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| c.clone());
+        (c, slug)
+    });
+    Ok((
+        Article {
             url: url_for(&date, &id),
             id,
             title: fm.title,
@@ -389,18 +429,10 @@ pub fn from_folder(dir: &Path, tz: chrono_tz::Tz) -> Result<SiteInput, SiteError
             source: fm.source,
             tags: fm.tags,
             summary: fm.description,
-            body: BodyText::File(f.clone(), body_at, body_len, mtime),
+            body: BodyText::File(f.to_path_buf(), body_at, body_len, mtime),
             featured: false,
             issue: None,
-        });
-    }
-    Ok(SiteInput::new(
-        "人大新闻网".to_string(),
-        "人大常委会办公室".to_string(),
-        String::new(),
-        "http://localhost",
-        20,
-        columns,
-        articles,
+        },
+        column,
     ))
 }
