@@ -42,3 +42,24 @@ pub fn files_under(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     out.sort();
     Ok(out)
 }
+
+/// "RSS now / peak" of this process in MB, for debug logs of long builds (Linux; empty
+/// elsewhere).
+pub fn peak_rss() -> String {
+    let Ok(status) = std::fs::read_to_string("/proc/self/status") else {
+        return String::new();
+    };
+    let kb = |key: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(key))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    format!(
+        "rss {} MB / peak {} MB",
+        kb("VmRSS:") / 1024,
+        kb("VmHWM:") / 1024
+    )
+}

@@ -169,6 +169,7 @@ pub fn build(
     force: bool,
 ) -> Result<Report, SiteError> {
     let started = Instant::now();
+    tracing::debug!("build start {}", crate::fsio::peak_rss());
     std::fs::create_dir_all(&layout.builds).map_err(|e| SiteError::io(&layout.builds, e))?;
     let cache: Cache = if force {
         Cache::default()
@@ -267,9 +268,10 @@ fn build_into(
         summaries,
     } = plan::plan(input, theme.fingerprint, &theme.statics)?;
     tracing::debug!(
-        "plan: {} outputs, {:.3}s",
+        "plan: {} outputs, {:.3}s {}",
         pages.len(),
-        started.elapsed().as_secs_f64()
+        started.elapsed().as_secs_f64(),
+        crate::fsio::peak_rss()
     );
     let links = plan::links(input);
     let site_value = minijinja::Value::from(minijinja::value::Serde(&site));
@@ -330,7 +332,11 @@ fn build_into(
         search_same,
         &search_paths,
     )?;
-    tracing::debug!("tree: {:.3}s", started.elapsed().as_secs_f64());
+    tracing::debug!(
+        "tree: {:.3}s {}",
+        started.elapsed().as_secs_f64(),
+        crate::fsio::peak_rss()
+    );
 
     let known: HashSet<&str> = pages.iter().map(|p| p.path.as_str()).collect();
     // Pages link to each other by URL; looking a link up among the URLs first avoids decoding
@@ -428,9 +434,10 @@ fn build_into(
         }
     }
     tracing::debug!(
-        "articles: {:.3}s (search index {:.3}s)",
+        "articles: {:.3}s (search index {:.3}s) {}",
         started.elapsed().as_secs_f64(),
-        index_time.as_secs_f64()
+        index_time.as_secs_f64(),
+        crate::fsio::peak_rss()
     );
     // Everything else.
     let others: Vec<Vec<(String, String)>> = pages
@@ -444,7 +451,11 @@ fn build_into(
         .collect::<Result<_, _>>()?;
     written += others.len();
     broken.extend(others.into_iter().flatten());
-    tracing::debug!("pages: {:.3}s", started.elapsed().as_secs_f64());
+    tracing::debug!(
+        "pages: {:.3}s {}",
+        started.elapsed().as_secs_f64(),
+        crate::fsio::peak_rss()
+    );
 
     let mut search_files: HashMap<String, (u64, u64)> = HashMap::new();
     let mut taken_over: Vec<(String, (u64, u64))> = Vec::new();
@@ -568,7 +579,11 @@ fn build_into(
         }
     };
     search_files.extend(taken_over);
-    tracing::debug!("search: {:.3}s", started.elapsed().as_secs_f64());
+    tracing::debug!(
+        "search: {:.3}s {}",
+        started.elapsed().as_secs_f64(),
+        crate::fsio::peak_rss()
+    );
 
     // Pages taken over linked only to what existed before; if anything is gone, check them too.
     let vanished = cache
@@ -592,7 +607,11 @@ fn build_into(
         broken.dedup();
         return Err(SiteError::BrokenLinks(broken));
     }
-    tracing::debug!("links: {:.3}s", started.elapsed().as_secs_f64());
+    tracing::debug!(
+        "links: {:.3}s {}",
+        started.elapsed().as_secs_f64(),
+        crate::fsio::peak_rss()
+    );
     let mut entries: HashMap<String, (u64, u64)> =
         HashMap::with_capacity(pages.len() + search_files.len());
     let mut output_bytes = 0u64;

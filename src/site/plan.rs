@@ -341,7 +341,11 @@ pub fn plan(
         })
         .collect::<Result<_, _>>()?;
     let (summaries, doc_fps): (Vec<Summary>, Vec<u64>) = per.into_iter().unzip();
-    tracing::debug!("plan/summaries {:.3}", t.elapsed().as_secs_f64());
+    tracing::debug!(
+        "plan/summaries {:.3} {}",
+        t.elapsed().as_secs_f64(),
+        crate::fsio::peak_rss()
+    );
     // Newest first everywhere lists are shown.
     let newest: Vec<usize> = (0..a.len()).rev().collect();
     let mut by_column: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
@@ -445,7 +449,11 @@ pub fn plan(
         })
         .collect();
     pages.extend(article_pages);
-    tracing::debug!("plan/articles {:.3}", t.elapsed().as_secs_f64());
+    tracing::debug!(
+        "plan/articles {:.3} {}",
+        t.elapsed().as_secs_f64(),
+        crate::fsio::peak_rss()
+    );
 
     let sums =
         |ids: &[usize]| -> Vec<Summary> { ids.iter().map(|&i| summaries[i].clone()).collect() };
@@ -511,7 +519,11 @@ pub fn plan(
         );
     }
 
-    tracing::debug!("plan/lists {:.3}", t.elapsed().as_secs_f64());
+    tracing::debug!(
+        "plan/lists {:.3} {}",
+        t.elapsed().as_secs_f64(),
+        crate::fsio::peak_rss()
+    );
     let mut single = |url: &str, template: &'static str, ctx: Value| {
         pages.push(Page {
             path: file_of(url),
@@ -763,7 +775,9 @@ fn related(i: usize, a: &[Article], by_tag: &BTreeMap<&str, Vec<usize>>) -> Vec<
             .then(i.abs_diff(x.0).cmp(&i.abs_diff(y.0)))
             .then(y.0.cmp(&x.0))
     });
-    score.into_iter().take(5).map(|(j, _)| j).collect()
+    // Not `score.into_iter()…collect()`: that would reuse `score`'s allocation (room for
+    // dozens of candidates) for the five kept, and 50,000 articles keep them all.
+    score.iter().take(5).map(|&(j, _)| j).collect()
 }
 
 fn atom(
