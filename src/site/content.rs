@@ -378,10 +378,10 @@ fn read_article(
         .ok()
         .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
         .map_or(0, |d| d.as_nanos());
-    // Front matter is short: the first 16 KiB hold it, else the whole file is read.
-    let mut head = Vec::with_capacity(16 * 1024);
+    // Front matter is short: the first 2 KiB hold it, else the whole file is read.
+    let mut head = Vec::with_capacity(2048);
     std::fs::File::open(f)
-        .and_then(|file| file.take(16 * 1024).read_to_end(&mut head))
+        .and_then(|file| file.take(2048).read_to_end(&mut head))
         .map_err(|e| SiteError::io(f, e))?;
     let end_of = |b: &[u8]| memchr::memmem::find(b.get(4..)?, b"\n---").map(|e| e + 4);
     if end_of(&head).is_none() && (head.len() as u64) < meta.len() {

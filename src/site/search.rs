@@ -101,48 +101,56 @@ struct Meta {
 
 /// One doc's bigrams: (shard, key, position), sorted by shard, key, then position.
 fn bigrams(title: &str, text: &str, shards: u32) -> Vec<Gram> {
-    let mut out = Vec::with_capacity(text.len() / 3 + title.len() / 3);
-    let mut prev: Option<char> = None;
-    let chars = title
-        .chars()
-        .map(normalise)
-        .chain(std::iter::once('\n'))
-        .chain(text.chars().map(normalise));
-    for (i, c) in chars.enumerate() {
-        let w = is_word(c);
-        if w && let Some(p) = prev {
-            out.push((shard_of(p, c, shards), key(p, c), (i - 1) as u32));
+    thread_local! {
+        // Per-thread scratch (the bigrams in text order, shard counts and cursors), reused
+        // from doc to doc instead of allocated for each.
+        static SCRATCH: std::cell::RefCell<(Vec<Gram>, Vec<u32>, Vec<u32>)> =
+            const { std::cell::RefCell::new((Vec::new(), Vec::new(), Vec::new())) };
+    }
+    SCRATCH.with_borrow_mut(|(out, start, next)| {
+        out.clear();
+        let mut prev: Option<char> = None;
+        let chars = title
+            .chars()
+            .map(normalise)
+            .chain(std::iter::once('\n'))
+            .chain(text.chars().map(normalise));
+        for (i, c) in chars.enumerate() {
+            let w = is_word(c);
+            if w && let Some(p) = prev {
+                out.push((shard_of(p, c, shards), key(p, c), (i - 1) as u32));
+            }
+            prev = w.then_some(c);
         }
-        prev = w.then_some(c);
-    }
-    // Positions were pushed in increasing order, so a stable sort by (shard, bigram) keeps
-    // each bigram's positions sorted (and is faster than sorting by all three). Grouping by
-    // shard lets the builder fill one shard's postings at a time, whose table stays in cache
-    // (filling them in key order across all shards missed the cache on every bigram). The
-    // code points fit 21 bits each, so shard and bigram pack into one u64.
-    // A counting sort by shard (linear), then each shard's few bigrams by key: a comparison
-    // sort of the whole doc was the costliest step of indexing.
-    let mut start = vec![0u32; shards as usize + 1];
-    for &(s, _, _) in &out {
-        start[s as usize + 1] += 1;
-    }
-    for i in 1..start.len() {
-        start[i] += start[i - 1];
-    }
-    let mut sorted: Vec<Gram> = vec![(0, 0, 0); out.len()];
-    let mut next = start.clone();
-    for g in out {
-        let slot = &mut next[g.0 as usize];
-        sorted[*slot as usize] = g;
-        *slot += 1;
-    }
-    for w in start.windows(2) {
-        let part = &mut sorted[w[0] as usize..w[1] as usize];
-        if part.len() > 1 {
-            part.sort_by_key(|&(_, k, _)| k);
+        // Grouped by shard, so the builder fills one shard's postings at a time (its table
+        // stays in cache), then by bigram, positions staying in text order. A counting sort
+        // by shard, then a tiny sort of each shard's few bigrams: a comparison sort of the
+        // whole doc was the costliest step of indexing.
+        start.clear();
+        start.resize(shards as usize + 1, 0);
+        for &(s, _, _) in out.iter() {
+            start[s as usize + 1] += 1;
         }
-    }
-    sorted
+        for i in 1..start.len() {
+            start[i] += start[i - 1];
+        }
+        let mut sorted: Vec<Gram> = vec![(0, 0, 0); out.len()];
+        next.clear();
+        next.extend_from_slice(start);
+        for g in out.iter() {
+            let slot = &mut next[g.0 as usize];
+            sorted[*slot as usize] = *g;
+            *slot += 1;
+        }
+        for w in start.windows(2) {
+            let part = &mut sorted[w[0] as usize..w[1] as usize];
+            if part.len() > 1 {
+                // Stable: a bigram's positions stay in increasing order.
+                part.sort_by_key(|&(_, k, _)| k);
+            }
+        }
+        sorted
+    })
 }
 
 /// Shard count from the characters to index (the site build passes the Markdown's length, so
