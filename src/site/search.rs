@@ -142,12 +142,20 @@ fn bigrams(title: &str, text: &str, shards: u32) -> Vec<Gram> {
             sorted[*slot as usize] = *g;
             *slot += 1;
         }
-        for w in start.windows(2) {
-            let part = &mut sorted[w[0] as usize..w[1] as usize];
-            if part.len() > 1 {
-                // Stable: a bigram's positions stay in increasing order.
-                part.sort_by_key(|&(_, k, _)| k);
+        // Only the shards this doc touches (a quarter of 4,096 at most, typically): walking
+        // every shard's window cost more than the sorting.
+        let mut i = 0;
+        while i < sorted.len() {
+            let s = sorted[i].0;
+            let mut end = i + 1;
+            while end < sorted.len() && sorted[end].0 == s {
+                end += 1;
             }
+            if end - i > 1 {
+                // Stable: a bigram's positions stay in increasing order.
+                sorted[i..end].sort_by_key(|&(_, k, _)| k);
+            }
+            i = end;
         }
         sorted
     })
@@ -448,20 +456,32 @@ impl Builder {
 
 fn append(maps: &mut [FxHashMap<u64, Postings>], half: usize, base: u32, grams: &[Vec<Gram>]) {
     // Shard by shard (this worker's parity), and within a shard doc by doc, so that each
-    // posting list still receives its docs in increasing order.
-    let mut cursor: Vec<usize> = vec![0; grams.len()];
-    for (m, map) in maps.iter_mut().enumerate() {
-        let shard = (2 * m + half) as u32;
-        for (j, g) in grams.iter().enumerate() {
-            let doc = base + j as u32;
-            let mut i = cursor[j];
-            while i < g.len() && g[i].0 < shard {
-                i += 1;
+    // posting list still receives its docs in increasing order. The runs of each shard are
+    // collected first: looking for every shard in every doc cost shards × docs.
+    let mut runs: Vec<Vec<(u32, u32, u32)>> = vec![Vec::new(); maps.len()];
+    for (j, g) in grams.iter().enumerate() {
+        let mut i = 0;
+        while i < g.len() {
+            let s = g[i].0;
+            let mut end = i + 1;
+            while end < g.len() && g[end].0 == s {
+                end += 1;
             }
-            while i < g.len() && g[i].0 == shard {
+            if s as usize % 2 == half {
+                runs[s as usize / 2].push((j as u32, i as u32, end as u32));
+            }
+            i = end;
+        }
+    }
+    for (map, runs) in maps.iter_mut().zip(&runs) {
+        for &(j, from, to) in runs {
+            let g = &grams[j as usize][from as usize..to as usize];
+            let doc = base + j;
+            let mut i = 0;
+            while i < g.len() {
                 let k = g[i].1;
                 let mut end = i + 1;
-                while end < g.len() && g[end].1 == k && g[end].0 == shard {
+                while end < g.len() && g[end].1 == k {
                     end += 1;
                 }
                 let p = map.entry(k).or_default();
@@ -483,7 +503,6 @@ fn append(maps: &mut [FxHashMap<u64, Postings>], half: usize, base: u32, grams: 
                 p.any = true;
                 i = end;
             }
-            cursor[j] = i;
         }
     }
 }
