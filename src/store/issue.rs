@@ -367,17 +367,6 @@ impl Store {
         Ok(out)
     }
 
-    /// The issue of `publication` an item is in (directly or as a source of a combined
-    /// piece), other than the issue numbered `except`.
-    pub fn issue_of_item(
-        &self,
-        publication: &str,
-        item: &str,
-        except: Option<&IssueKey>,
-    ) -> Result<Option<IssueKey>> {
-        issue_holding(&self.conn, publication, item, except).map_err(|e| self.err(e))
-    }
-
     /// Adds items to a draft issue at the end of `column` (default: the item's own section
     /// when the issue has that column, else the issue's first column) and records their
     /// adoption. Returns the column each went to.
@@ -817,19 +806,6 @@ impl Store {
                 .then_with(|| b.date.cmp(&a.date))
                 .then_with(|| a.id.cmp(&b.id))
         });
-        Ok(out)
-    }
-
-    /// For the site: item id → the published issue of a public publication it appears in.
-    pub fn issue_of_items(&self, publications: &[String]) -> Result<HashMap<String, IssueKey>> {
-        let mut out = HashMap::new();
-        for p in publications {
-            for issue in self.published_issues(p)? {
-                for en in self.issue_entries(&issue)? {
-                    out.entry(en.item_id).or_insert_with(|| issue.key.clone());
-                }
-            }
-        }
         Ok(out)
     }
 }
