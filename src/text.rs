@@ -71,6 +71,24 @@ pub fn content_hash(title: &str, body: &str) -> String {
     sha256_hex(norm.as_bytes())
 }
 
+/// Text for XML content or a double-quoted attribute: markup escaped, and the control
+/// characters XML 1.0 forbids dropped (feeds, sitemaps, Word documents).
+pub fn xml_escape(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            // Characters XML 1.0 forbids.
+            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
+            c => o.push(c),
+        }
+    }
+    o
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -36,10 +36,7 @@ fn site_pages_and_search_in_headless_chromium() {
         Path::new(&chromium).is_file(),
         "headless Chromium is needed at {chromium} (apt-get install chromium)"
     );
-    let dir = tempfile::tempdir().unwrap();
-    let p = dir.path();
-    std::fs::write(
-        p.join("caibian.toml"),
+    let dir = inbox_project(
         r#"[project]
 name = "江北市人大常委会办公室"
 
@@ -68,15 +65,8 @@ issues_per_year = 6
 title = "江北人大网"
 output = "public"
 "#,
-    )
-    .unwrap();
-    std::fs::create_dir_all(p.join("pipelines")).unwrap();
-    std::fs::write(
-        p.join("pipelines/inbox.toml"),
-        "[[sources]]\ntype = \"inbox\"\npath = \"inbox\"\n",
-    )
-    .unwrap();
-    std::fs::create_dir_all(p.join("inbox")).unwrap();
+    );
+    let p = dir.path();
     let md = |name: &str, title: &str, unit: &str, section: &str, body: String| {
         std::fs::write(
             p.join("inbox").join(name),

@@ -22,10 +22,7 @@ fn text(seed: u64, n: usize) -> String {
 /// Three units (and a newspaper), three items with known units, writers, genres and
 /// lengths, and a year of adoption and 批示 records.
 fn project() -> (tempfile::TempDir, [String; 3]) {
-    let dir = tempfile::tempdir().unwrap();
-    let p = dir.path();
-    std::fs::write(
-        p.join("caibian.toml"),
+    let dir = inbox_project(
         r#"[[units]]
 name = "甲县人大常委会"
 type = "县区人大"
@@ -44,15 +41,8 @@ type = "工作机构"
 name = "江北日报社"
 type = "媒体"
 "#,
-    )
-    .unwrap();
-    std::fs::create_dir_all(p.join("pipelines")).unwrap();
-    std::fs::write(
-        p.join("pipelines/inbox.toml"),
-        "[[sources]]\ntype = \"inbox\"\npath = \"inbox\"\n",
-    )
-    .unwrap();
-    std::fs::create_dir_all(p.join("inbox")).unwrap();
+    );
+    let p = dir.path();
     let md = |name: &str, front: &str, body: String| {
         std::fs::write(
             p.join("inbox").join(name),

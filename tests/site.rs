@@ -51,10 +51,7 @@ fn search(public: &Path, q: &str) -> Vec<String> {
 
 /// A project with five items from two units in two sections; returns (dir, ids by title).
 fn project() -> (tempfile::TempDir, BTreeMap<String, String>) {
-    let dir = tempfile::tempdir().unwrap();
-    let p = dir.path();
-    std::fs::write(
-        p.join("caibian.toml"),
+    let dir = inbox_project(
         r#"[project]
 name = "江北市人大常委会办公室"
 
@@ -78,15 +75,8 @@ slug = "lifa"
 name = "代表风采"
 slug = "daibiao"
 "#,
-    )
-    .unwrap();
-    std::fs::create_dir_all(p.join("pipelines")).unwrap();
-    std::fs::write(
-        p.join("pipelines/inbox.toml"),
-        "[[sources]]\ntype = \"inbox\"\npath = \"inbox\"\n",
-    )
-    .unwrap();
-    std::fs::create_dir_all(p.join("inbox")).unwrap();
+    );
+    let p = dir.path();
     let items = [
         (
             "a",

@@ -422,7 +422,7 @@ pub fn exec(g: &Global, a: Args) -> anyhow::Result<ExitCode> {
                 }
                 println!("{released} 篇已发布到网站；运行 caibian build 更新网站（刊物页和目录）");
             }
-            let path = write_pdf(&project, &store, &published, &fonts, None)?;
+            let path = write_pdf(&project, p, &published, &entries, &fonts, None)?;
             println!("印刷版：{}", path.display());
         }
         Cmd::Revise {
@@ -440,9 +440,10 @@ pub fn exec(g: &Global, a: Args) -> anyhow::Result<ExitCode> {
             );
         }
         Cmd::Pdf { issue, output } => {
-            let (_, issue) = resolve(&project, &store, &issue)?;
+            let (p, issue) = resolve(&project, &store, &issue)?;
             let fonts = fonts(&project)?;
-            let path = write_pdf(&project, &store, &issue, &fonts, output)?;
+            let entries = store.issue_entries(&issue)?;
+            let path = write_pdf(&project, p, &issue, &entries, &fonts, output)?;
             println!("已生成 {}", path.display());
         }
         Cmd::Docx { issue, output } => {
@@ -611,20 +612,19 @@ fn write_file(path: &std::path::Path, data: &[u8]) -> anyhow::Result<()> {
 
 fn write_pdf(
     project: &Project,
-    store: &Store,
+    p: &PublicationDef,
     issue: &Issue,
+    entries: &[crate::store::Entry],
     fonts: &Fonts,
     output: Option<PathBuf>,
 ) -> anyhow::Result<PathBuf> {
-    let p = publication_def(project, &issue.key.publication)?;
-    let entries = store.issue_entries(issue)?;
     if entries.is_empty() {
         anyhow::bail!("{} 还没有稿件", issue.key.title());
     }
-    let doc = Doc::new(&project.config, p, issue, &entries);
-    let printed = compile::print(fonts, &doc)?;
+    let doc = Doc::new(&project.config, p, issue, entries);
+    let pdf = compile::print(fonts, &doc)?;
     let path = output.unwrap_or_else(|| out_path(project, issue, "pdf"));
-    write_file(&path, &printed.pdf)?;
+    write_file(&path, &pdf)?;
     Ok(path)
 }
 

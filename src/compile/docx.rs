@@ -7,22 +7,6 @@ use std::io::Write;
 use super::Doc;
 use super::layout::{Block, blocks, chinese_date};
 
-fn esc(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '"' => o.push_str("&quot;"),
-            // Control characters are not allowed in XML 1.0.
-            c if (c as u32) < 0x20 && c != '\t' => {}
-            c => o.push(c),
-        }
-    }
-    o
-}
-
 #[derive(Default, Clone, Copy)]
 struct Fmt {
     /// Half-points.
@@ -59,7 +43,7 @@ fn para(out: &mut String, text: &str, f: Fmt) {
     let sz = if f.size == 0 { 28 } else { f.size };
     out.push_str(&format!("<w:sz w:val=\"{sz}\"/><w:szCs w:val=\"{sz}\"/>"));
     out.push_str("</w:rPr><w:t xml:space=\"preserve\">");
-    out.push_str(&esc(text));
+    out.push_str(&crate::text::xml_escape(text));
     out.push_str("</w:t></w:r></w:p>");
 }
 

@@ -101,15 +101,21 @@ impl Font {
             .chars()
             .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
             .collect();
-        let font = Font {
+        let (cff, ascender, descender, cap_height) = (
+            face.tables().cff.is_some(),
+            face.ascender() as f32 * k,
+            face.descender() as f32 * k,
+            face.capital_height().unwrap_or(face.ascender()) as f32 * k,
+        );
+        Ok(Font {
             path: path.to_path_buf(),
             index,
             ps_name,
             upem,
-            cff: face.tables().cff.is_some(),
-            ascender: face.ascender() as f32 * k,
-            descender: face.descender() as f32 * k,
-            cap_height: face.capital_height().unwrap_or(face.ascender()) as f32 * k,
+            cff,
+            ascender,
+            descender,
+            cap_height,
             bbox: [
                 b.x_min as f32 * k,
                 b.y_min as f32 * k,
@@ -117,9 +123,8 @@ impl Font {
                 b.y_max as f32 * k,
             ],
             cache: RefCell::new(HashMap::new()),
-            data: Vec::new(),
-        };
-        Ok(Font { data, ..font })
+            data,
+        })
     }
 
     /// Glyph id and advance (in ems) of each char; unknown chars get glyph 0.

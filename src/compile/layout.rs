@@ -41,6 +41,21 @@ pub enum Draw {
     },
 }
 
+impl Draw {
+    /// Text set without extra character spacing.
+    fn text(x: f32, y: f32, size: f32, bold: bool, rgb: [f32; 3], text: String) -> Draw {
+        Draw::Text {
+            x,
+            y,
+            size,
+            bold,
+            rgb,
+            text,
+            spacing: 0.0,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Page {
     pub draws: Vec<Draw>,
@@ -120,15 +135,8 @@ impl Ctx<'_> {
         }
     }
     fn draw_text(&mut self, x: f32, y: f32, size: f32, bold: bool, rgb: [f32; 3], text: &str) {
-        self.page().draws.push(Draw::Text {
-            x,
-            y,
-            size,
-            bold,
-            rgb,
-            text: text.to_string(),
-            spacing: 0.0,
-        });
+        let d = Draw::text(x, y, size, bold, rgb, text.to_string());
+        self.page().draws.push(d);
     }
     fn rule(&mut self, x1: f32, x2: f32, y: f32, width: f32, rgb: [f32; 3]) {
         self.page().draws.push(Draw::Rule {
@@ -924,38 +932,22 @@ fn furniture(fonts: &Fonts, doc: &Doc, layout: &mut Layout) {
         let s = 9.0;
         let num = format!("— {} —", i + 1);
         let nw = fonts.regular.width(&num) * s;
-        page.draws.push(Draw::Text {
-            x: (w - nw) / 2.0,
-            y: h - st.margin_bottom / 2.0,
-            size: s,
-            bold: false,
-            rgb: BLACK,
-            text: num,
-            spacing: 0.0,
-        });
+        page.draws.push(Draw::text(
+            (w - nw) / 2.0,
+            h - st.margin_bottom / 2.0,
+            s,
+            false,
+            BLACK,
+            num,
+        ));
         if doc.kind == PublicationKind::Magazine && i > 0 {
             let y = st.margin_top * 0.55;
             let head = format!("{}　{}", doc.title(), doc.label);
-            page.draws.push(Draw::Text {
-                x: left,
-                y,
-                size: 8.0,
-                bold: false,
-                rgb: GREY,
-                text: head,
-                spacing: 0.0,
-            });
+            page.draws.push(Draw::text(left, y, 8.0, false, GREY, head));
             if let Some(c) = &column {
                 let cw = fonts.regular.width(c) * 8.0;
-                page.draws.push(Draw::Text {
-                    x: right - cw,
-                    y,
-                    size: 8.0,
-                    bold: false,
-                    rgb: GREY,
-                    text: c.clone(),
-                    spacing: 0.0,
-                });
+                page.draws
+                    .push(Draw::text(right - cw, y, 8.0, false, GREY, c.clone()));
             }
             page.draws.push(Draw::Rule {
                 x1: left,
@@ -967,15 +959,14 @@ fn furniture(fonts: &Fonts, doc: &Doc, layout: &mut Layout) {
             });
         }
         if doc.draft {
-            page.draws.push(Draw::Text {
-                x: right - 30.0,
-                y: h - st.margin_bottom / 2.0,
-                size: 9.0,
-                bold: true,
-                rgb: RED,
-                text: "草稿".into(),
-                spacing: 0.0,
-            });
+            page.draws.push(Draw::text(
+                right - 30.0,
+                h - st.margin_bottom / 2.0,
+                9.0,
+                true,
+                RED,
+                "草稿".into(),
+            ));
         }
     }
 }

@@ -169,29 +169,15 @@ impl Doc {
     }
 }
 
-/// A print edition.
-#[derive(Debug)]
-pub struct Printed {
-    pub pdf: Vec<u8>,
-    pub pages: usize,
-    /// The page each piece starts on, in print order.
-    pub starts: Vec<u32>,
-}
-
 /// Sets the issue and writes its PDF. The table of contents is set twice: first to learn
 /// where each piece starts, then with those numbers (the contents take the same room both
 /// times, so the pages do not move).
-pub fn print(fonts: &Fonts, doc: &Doc) -> Result<Printed, CompileError> {
+pub fn print(fonts: &Fonts, doc: &Doc) -> Result<Vec<u8>, CompileError> {
     let first = layout::lay_out(fonts, doc, None);
     let second = layout::lay_out(fonts, doc, Some(&first.starts));
     debug_assert_eq!(first.starts, second.starts);
     let title = format!("{}{}", doc.title(), doc.label);
-    let pdf = pdf::write(&second, fonts, &title)?;
-    Ok(Printed {
-        pdf,
-        pages: second.pages.len(),
-        starts: second.starts,
-    })
+    pdf::write(&second, fonts, &title)
 }
 
 /// Pages and start pages without writing the PDF.

@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 use super::SiteError;
 use super::content::{Article, SiteInput};
 use super::markdown::Links;
+use crate::text::xml_escape as xml;
 
 /// How an output is produced.
 pub enum Body {
@@ -247,22 +248,6 @@ fn page_url(base: &str, n: usize) -> String {
     } else {
         format!("{base}page/{n}/")
     }
-}
-
-fn xml(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '"' => o.push_str("&quot;"),
-            // Characters XML 1.0 forbids.
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
-            c => o.push(c),
-        }
-    }
-    o
 }
 
 /// The first `max` characters of a body's text, for summaries: parses only as far as needed.

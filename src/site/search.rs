@@ -537,6 +537,20 @@ fn encode_table(terms: &[(u64, Vec<u8>)]) -> Vec<u8> {
 mod tests {
     use super::*;
 
+    /// Docs that differ only in their text.
+    fn plain_docs(texts: &[String]) -> Vec<Doc<'_>> {
+        texts
+            .iter()
+            .map(|t| Doc {
+                url: "/x/",
+                title: "标题",
+                date: "2026-01-01",
+                column: "",
+                text: t,
+            })
+            .collect()
+    }
+
     /// Decodes one term's postings: doc → positions.
     fn decode(bytes: &[u8]) -> Vec<(u32, Vec<u32>)> {
         let mut it = bytes.iter();
@@ -579,16 +593,7 @@ mod tests {
                 )
             })
             .collect();
-        let docs: Vec<Doc<'_>> = texts
-            .iter()
-            .map(|t| Doc {
-                url: "/x/",
-                title: "标题",
-                date: "2026-01-01",
-                column: "",
-                text: t,
-            })
-            .collect();
+        let docs = plain_docs(&texts);
         let shards = 16;
         let mut b = Builder::new(shards);
         b.add(&docs);
@@ -597,16 +602,7 @@ mod tests {
         let mut texts2 = texts.clone();
         texts2[7] = "改写后的第七篇：常委会审议预算调整方案。".to_string();
         texts2.push("新增一篇：代表建议办理满意率提升。".to_string());
-        let docs2: Vec<Doc<'_>> = texts2
-            .iter()
-            .map(|t| Doc {
-                url: "/x/",
-                title: "标题",
-                date: "2026-01-01",
-                column: "",
-                text: t,
-            })
-            .collect();
+        let docs2 = plain_docs(&texts2);
         let mut b = Builder::new(shards);
         b.add(&docs2);
         let (full, _) = b.finish();

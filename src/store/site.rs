@@ -176,45 +176,34 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
+    /// (id, value) rows gathered by id, in row order.
+    fn grouped(&self, sql: &str) -> Result<HashMap<String, Vec<String>>> {
+        let e = |e| self.err(e);
+        let mut out: HashMap<String, Vec<String>> = HashMap::new();
+        let mut st = self.conn.prepare(sql).map_err(e)?;
+        let rows = st
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+            .map_err(e)?;
+        for row in rows {
+            let (id, v) = row.map_err(e)?;
+            out.entry(id).or_default().push(v);
+        }
+        Ok(out)
+    }
+
     /// Every item released for the site, with authors and tags.
     pub fn site_items(&self) -> Result<Vec<SiteItem>> {
         let e = |e| self.err(e);
-        let mut authors: HashMap<String, Vec<String>> = HashMap::new();
-        {
-            let mut st = self
-                .conn
-                .prepare(
-                    "SELECT a.item_id, a.name FROM item_authors a
-                     JOIN site_items s ON s.item_id = a.item_id AND s.visibility = 'public'
-                     ORDER BY a.item_id, a.position",
-                )
-                .map_err(e)?;
-            let rows = st
-                .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
-                .map_err(e)?;
-            for row in rows {
-                let (id, name) = row.map_err(e)?;
-                authors.entry(id).or_default().push(name);
-            }
-        }
-        let mut tags: HashMap<String, Vec<String>> = HashMap::new();
-        {
-            let mut st = self
-                .conn
-                .prepare(
-                    "SELECT t.item_id, t.tag FROM item_tags t
-                     JOIN site_items s ON s.item_id = t.item_id AND s.visibility = 'public'
-                     ORDER BY t.item_id, t.tag",
-                )
-                .map_err(e)?;
-            let rows = st
-                .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
-                .map_err(e)?;
-            for row in rows {
-                let (id, tag) = row.map_err(e)?;
-                tags.entry(id).or_default().push(tag);
-            }
-        }
+        let mut authors = self.grouped(
+            "SELECT a.item_id, a.name FROM item_authors a
+             JOIN site_items s ON s.item_id = a.item_id AND s.visibility = 'public'
+             ORDER BY a.item_id, a.position",
+        )?;
+        let mut tags = self.grouped(
+            "SELECT t.item_id, t.tag FROM item_tags t
+             JOIN site_items s ON s.item_id = t.item_id AND s.visibility = 'public'
+             ORDER BY t.item_id, t.tag",
+        )?;
         let mut st = self
             .conn
             .prepare(

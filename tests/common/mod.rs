@@ -33,6 +33,22 @@ pub fn sample_project() -> tempfile::TempDir {
     dir
 }
 
+/// A temporary project of its own: `config` as caibian.toml, one pipeline collecting
+/// `inbox/` (empty, for the test to fill).
+pub fn inbox_project(config: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    std::fs::write(p.join("caibian.toml"), config).unwrap();
+    std::fs::create_dir_all(p.join("pipelines")).unwrap();
+    std::fs::write(
+        p.join("pipelines/inbox.toml"),
+        "[[sources]]\ntype = \"inbox\"\npath = \"inbox\"\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(p.join("inbox")).unwrap();
+    dir
+}
+
 pub fn caibian(dir: &Path, args: &[&str]) -> Output {
     Command::new(BIN)
         .args(args)

@@ -451,9 +451,7 @@ async function visitPage(browser, spec, page) {
     if (!err || !/^navigation failed/.test(err)) out.title = await tab.evaluate('document.title');
     if (err) out.error = err;
     if (spec.screenshots && !(err && /^navigation failed/.test(err))) {
-      const file = path.join(spec.screenshots, `${page.name}.png`);
-      await tab.screenshot(file, !!page.full_page);
-      out.screenshot = file;
+      out.screenshot = await shoot(tab, spec.screenshots, page.name, !!page.full_page);
     }
   } catch (e) {
     if (browser.dead) throw browser.dead;
@@ -463,6 +461,13 @@ async function visitPage(browser, spec, page) {
     await tab.close();
   }
   return out;
+}
+
+// Writes a screenshot of the tab to DIR/NAME.png and returns its path.
+async function shoot(tab, dir, name, fullPage) {
+  const file = path.join(dir, `${name}.png`);
+  await tab.screenshot(file, fullPage);
+  return file;
 }
 
 // Runs in the page: finds the search box (the page's own form before the header's).
@@ -552,9 +557,7 @@ async function runSearch(browser, spec) {
     }
     out.url = await tab.evaluate('location.pathname + location.search').catch(() => null);
     if (spec.screenshots) {
-      const file = path.join(spec.screenshots, 'search.png');
-      await tab.screenshot(file, false);
-      out.screenshot = file;
+      out.screenshot = await shoot(tab, spec.screenshots, 'search', false);
     }
   } catch (e) {
     if (browser.dead) throw browser.dead;
