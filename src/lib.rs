@@ -22,3 +22,4 @@ pub mod score;
 pub mod site;
 pub mod store;
 pub mod text;
+pub mod web;

@@ -389,41 +389,24 @@ pub fn exec(g: &Global, a: Args) -> anyhow::Result<ExitCode> {
         }
         Cmd::Publish { issue, actor: who } => {
             let (p, issue) = resolve(&project, &store, &issue)?;
-            // The print edition is part of publishing: fail before freezing if it cannot be made.
             let fonts = fonts(&project)?;
-            let who = actor(who);
-            let published = store.publish_issue(&issue, &outlet(p)?, &who)?;
-            let entries = store.issue_entries(&published)?;
+            let done = publish(&project, &mut store, p, &issue, &fonts, &actor(who))?;
             println!(
                 "{}（总第{}期）已出版，共 {} 篇；采用记录已定案",
-                published.key.title(),
-                published.total,
-                entries.len()
+                done.issue.key.title(),
+                done.issue.total,
+                done.entries
             );
             if p.is_public() {
-                let mut released = 0;
-                for e in &entries {
-                    let url = store.release_item(
-                        &e.item_id,
-                        |date| {
-                            let d = crate::site::content::dates(date, project.tz())
-                                .map(|d| d.0)
-                                .unwrap_or_default();
-                            crate::site::content::url_for(&d, &e.item_id)
-                        },
-                        false,
-                        false,
-                        &who,
-                    );
-                    match url {
-                        Ok(_) => released += 1,
-                        Err(err) => println!("  稿件 {} 未发布到网站：{err}", e.item_id),
-                    }
+                for (id, err) in &done.not_released {
+                    println!("  稿件 {id} 未发布到网站：{err}");
                 }
-                println!("{released} 篇已发布到网站；运行 caibian build 更新网站（刊物页和目录）");
+                println!(
+                    "{} 篇已发布到网站；运行 caibian build 更新网站（刊物页和目录）",
+                    done.released
+                );
             }
-            let path = write_pdf(&project, p, &published, &entries, &fonts, None)?;
-            println!("印刷版：{}", path.display());
+            println!("印刷版：{}", done.pdf.display());
         }
         Cmd::Revise {
             issue,
@@ -458,7 +441,81 @@ pub fn exec(g: &Global, a: Args) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn status_label(s: &str) -> &'static str {
+/// What publishing an issue did.
+pub(crate) struct Published {
+    pub issue: Issue,
+    pub entries: usize,
+    /// Items released to the site (public publications only), and those that were not.
+    pub released: usize,
+    pub not_released: Vec<(String, String)>,
+    pub pdf: PathBuf,
+}
+
+/// Publishes an issue: freezes it and its adoptions, releases a public publication's items
+/// to the site, and writes the print edition. The fonts are asked for first, so an issue is
+/// never frozen without its print edition being possible.
+pub(crate) fn publish(
+    project: &Project,
+    store: &mut Store,
+    p: &PublicationDef,
+    issue: &Issue,
+    fonts: &Fonts,
+    who: &str,
+) -> anyhow::Result<Published> {
+    let published = store.publish_issue(issue, &outlet(p)?, who)?;
+    let entries = store.issue_entries(&published)?;
+    let mut released = 0;
+    let mut not_released = Vec::new();
+    if p.is_public() {
+        for e in &entries {
+            let url = store.release_item(
+                &e.item_id,
+                |date| {
+                    let d = crate::site::content::dates(date, project.tz())
+                        .map(|d| d.0)
+                        .unwrap_or_default();
+                    crate::site::content::url_for(&d, &e.item_id)
+                },
+                false,
+                false,
+                who,
+            );
+            match url {
+                Ok(_) => released += 1,
+                Err(err) => not_released.push((e.item_id.clone(), err.to_string())),
+            }
+        }
+    }
+    let pdf = write_pdf(project, p, &published, &entries, fonts, None)?;
+    Ok(Published {
+        entries: entries.len(),
+        issue: published,
+        released,
+        not_released,
+        pdf,
+    })
+}
+
+/// Total pages and the page each entry starts on: exact with fonts, else an estimate of the
+/// total only.
+pub(crate) fn pages(
+    project: &Project,
+    fonts: Option<&Fonts>,
+    issue: &Issue,
+    entries: &[crate::store::Entry],
+) -> anyhow::Result<(usize, Option<Vec<u32>>)> {
+    let p = publication_def(project, &issue.key.publication)?;
+    let doc = Doc::new(&project.config, p, issue, entries);
+    Ok(match fonts {
+        Some(f) => {
+            let (n, starts) = compile::paginate(f, &doc);
+            (n, Some(starts))
+        }
+        None => (doc.estimate_pages(), None),
+    })
+}
+
+pub(crate) fn status_label(s: &str) -> &'static str {
     match s {
         "draft" => "草稿",
         "published" => "已出版",
@@ -489,7 +546,7 @@ pub(crate) fn publication_def<'a>(
 }
 
 /// What putting an item in an issue of `p` records as its adoption.
-fn outlet(p: &PublicationDef) -> anyhow::Result<Outlet> {
+pub(crate) fn outlet(p: &PublicationDef) -> anyhow::Result<Outlet> {
     Ok(Outlet {
         name: p.title(),
         level: p.level.parse::<Level>().map_err(anyhow::Error::msg)?,
@@ -577,7 +634,7 @@ fn check_column(issue: &Issue, column: Option<String>) -> anyhow::Result<Option<
     Ok(column)
 }
 
-fn fonts(project: &Project) -> anyhow::Result<Fonts> {
+pub(crate) fn fonts(project: &Project) -> anyhow::Result<Fonts> {
     let pr = &project.config.print;
     let abs = |p: &PathBuf| project.root.join(p);
     Ok(Fonts::find(
@@ -586,7 +643,7 @@ fn fonts(project: &Project) -> anyhow::Result<Fonts> {
     )?)
 }
 
-fn out_path(project: &Project, issue: &Issue, ext: &str) -> PathBuf {
+pub(crate) fn out_path(project: &Project, issue: &Issue, ext: &str) -> PathBuf {
     let dir = match &project.config.print.output {
         Some(d) => project.root.join(d),
         None => project.data_dir().join("issues"),

@@ -1,7 +1,7 @@
 //! The command line. One file per subcommand; this file holds the argument types, the
 //! project lookup and the exit-code policy (0 ok, 1 failure, 2 usage).
 
-mod adopt;
+pub(crate) mod adopt;
 mod adoptions;
 mod assign;
 mod bench;
@@ -11,13 +11,13 @@ mod extract;
 mod inbox;
 mod init;
 mod instruct;
-mod issue;
+pub(crate) mod issue;
 mod items;
-mod points;
+pub(crate) mod points;
 mod pool;
-mod preview;
+pub(crate) mod preview;
 mod publish;
-mod rank;
+pub(crate) mod rank;
 mod reextract;
 mod reindex;
 mod release;
@@ -31,6 +31,7 @@ mod search;
 mod serve;
 mod sources;
 mod status;
+mod user;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -84,7 +85,7 @@ enum Command {
     Init(init::Args),
     /// 立即运行流水线（默认全部已启用的流水线），并打印运行结果
     Run(run::Args),
-    /// 常驻运行：按各流水线的定时计划自动运行
+    /// 常驻运行：按各流水线的定时计划自动运行，并提供编辑工作台（网页）
     Serve(serve::Args),
     /// 列出流水线的运行记录
     Runs(runs::Args),
@@ -138,6 +139,8 @@ enum Command {
     Preview(preview::Args),
     /// 性能基准：caibian bench site --items N 或 --from 目录
     Bench(bench::Args),
+    /// 编辑工作台的账号：新建（含第一个管理员）、列出、重设密码、停用、启用
+    User(user::Args),
     /// 检查配置和流水线文件，列出各流水线的下次运行时间
     Check(check::Args),
     /// 生成 schemas/ 中的 JSON Schema（--check 只检查是否过期）
@@ -198,6 +201,7 @@ pub fn main() -> ExitCode {
         Command::Points(a) => points::exec(&g, a),
         Command::Rank(a) => rank::exec(&g, a),
         Command::Inbox(a) => inbox::exec(&g, a),
+        Command::User(a) => user::exec(&g, a),
         Command::Score(a) => score::exec(&g, a),
         Command::Issue(a) => issue::exec(&g, a),
         Command::Pool(a) => pool::exec(&g, a),

@@ -53,7 +53,7 @@ pub fn exec(g: &Global, a: Args) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn serve_file(root: &Path, path: &str) -> Response<Body> {
+pub(crate) async fn serve_file(root: &Path, path: &str) -> Response<Body> {
     let decoded = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
     let rel = PathBuf::from(decoded.trim_start_matches('/'));
     // Never leave the site folder.

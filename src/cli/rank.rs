@@ -31,6 +31,32 @@ pub struct Args {
 
 use crate::score::report::{HOWS, LEVELS};
 
+/// The ranking as the office's Excel report (rules named, per-line detail on a second sheet).
+pub(crate) fn xlsx(
+    project: &crate::project::Project,
+    period: &Period,
+    by_writer: bool,
+    rows: &[RankRow],
+    lines: &[crate::score::Line],
+) -> anyhow::Result<Vec<u8>> {
+    let mut names: Vec<String> = Vec::new();
+    for y in period.years() {
+        let n = score::rules::load(&project.root, y)?.name;
+        if !names.contains(&n) {
+            names.push(n);
+        }
+    }
+    let today = super::adopt::day(None, project.tz())?;
+    let info = score::report::ReportInfo {
+        office: &project.config.project.name,
+        rules: &names.join("、"),
+        period,
+        by_writer,
+        today: &today,
+    };
+    Ok(score::report::xlsx(rows, lines, &info)?)
+}
+
 pub fn exec(g: &Global, a: Args) -> anyhow::Result<ExitCode> {
     let project = g.project()?;
     let period = match &a.period {
@@ -50,22 +76,7 @@ pub fn exec(g: &Global, a: Args) -> anyhow::Result<ExitCode> {
         eprintln!("已写入 {}", path.display());
     }
     if let Some(path) = &a.xlsx {
-        let mut names: Vec<String> = Vec::new();
-        for y in period.years() {
-            let n = score::rules::load(&project.root, y)?.name;
-            if !names.contains(&n) {
-                names.push(n);
-            }
-        }
-        let today = super::adopt::day(None, project.tz())?;
-        let info = score::report::ReportInfo {
-            office: &project.config.project.name,
-            rules: &names.join("、"),
-            period: &period,
-            by_writer: a.writer,
-            today: &today,
-        };
-        let bytes = score::report::xlsx(&rows, &lines, &info)?;
+        let bytes = xlsx(&project, &period, a.writer, &rows, &lines)?;
         crate::fsio::write_replace(path, &bytes)
             .map_err(|e| anyhow::anyhow!("无法写入 {}：{e}", path.display()))?;
         eprintln!("已写入 {}", path.display());

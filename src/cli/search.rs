@@ -87,6 +87,7 @@ pub fn exec(g: &Global, a: Args) -> anyhow::Result<ExitCode> {
         },
         offset: (a.page.max(1) - 1).saturating_mul(per_page),
         limit: per_page,
+        only_unit: None,
     };
     let res = match index.search(&req, &project.registry) {
         Ok(r) => r,

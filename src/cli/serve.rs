@@ -10,13 +10,27 @@ use crate::schedule;
 
 #[derive(clap::Args, Debug)]
 #[command(help_template = super::HELP_TEMPLATE, next_help_heading = "选项", disable_help_flag = true)]
-pub struct Args {}
+pub struct Args {
+    /// 编辑工作台的监听地址（默认只对本机开放；内网使用时写本机的内网地址或 0.0.0.0）
+    #[arg(long, default_value = "127.0.0.1", value_name = "地址")]
+    bind: std::net::IpAddr,
+    /// 编辑工作台的端口（0 表示任选一个空闲端口）
+    #[arg(long, default_value_t = 8800, value_name = "端口")]
+    port: u16,
+    /// 登录 Cookie 加 Secure 标记（经 HTTPS 反向代理访问时使用；代理送来
+    /// X-Forwarded-Proto: https 时也会自动加上）
+    #[arg(long)]
+    secure_cookie: bool,
+    /// 不提供编辑工作台，只运行定时任务
+    #[arg(long)]
+    no_web: bool,
+}
 
-pub fn exec(g: &Global, _a: Args) -> anyhow::Result<ExitCode> {
+pub fn exec(g: &Global, a: Args) -> anyhow::Result<ExitCode> {
     let project = g.project()?;
     let _lock = schedule::serve_lock(&project.data_dir())?;
     // Create/upgrade the database once before any job starts.
-    drop(project.open_store()?);
+    let users = project.open_store()?.user_count()?;
     let tz = project.tz();
     let now = Utc::now().with_timezone(&tz);
     eprintln!(
@@ -43,6 +57,11 @@ pub fn exec(g: &Global, _a: Args) -> anyhow::Result<ExitCode> {
             ),
         }
     }
+    if !a.no_web && users == 0 {
+        eprintln!(
+            "  提示：还没有编辑工作台账号，先用 caibian user add 用户名 --role admin 创建管理员"
+        );
+    }
     eprintln!("按 Ctrl+C 停止。");
 
     let project = Arc::new(project);
@@ -51,21 +70,51 @@ pub fn exec(g: &Global, _a: Args) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()?;
     rt.block_on(async move {
+        anyhow::Ok({
         let cancel = Cancel::new();
         let (tx, rx) = watch::channel(false);
-        let sched = tokio::spawn(schedule::run_scheduler(project, cancel.clone(), rx));
+        let sched = tokio::spawn(schedule::run_scheduler(
+            project.clone(),
+            cancel.clone(),
+            rx.clone(),
+        ));
+        let web = if a.no_web {
+            None
+        } else {
+            let app = crate::web::App::new(project, cancel.clone(), a.secure_cookie);
+            let addr = std::net::SocketAddr::new(a.bind, a.port);
+            let mut stop = rx;
+            // Started before waiting: a port already in use fails `serve` at once.
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .map_err(|e| anyhow::anyhow!("无法监听 {addr}：{e}（端口被占用？用 --port 换一个）"))?;
+            Some(tokio::spawn(crate::web::serve(app, listener, async move {
+                let _ = stop.wait_for(|s| *s).await;
+            })))
+        };
         super::wait_for_signal().await;
         eprintln!("收到停止信号：等待正在运行的任务处理完当前文件……");
         cancel.cancel();
         let _ = tx.send(true);
+        let all = async {
+            let _ = sched.await;
+            if let Some(w) = web {
+                match w.await {
+                    Ok(Err(e)) => eprintln!("编辑工作台出错：{e:#}"),
+                    Err(e) => eprintln!("编辑工作台异常结束：{e}"),
+                    Ok(Ok(())) => {}
+                }
+            }
+        };
         tokio::select! {
-            _ = sched => {}
+            _ = all => {}
             _ = super::wait_for_signal() => {
                 eprintln!("再次收到停止信号，立即退出。");
                 std::process::exit(130);
             }
         }
-    });
+        })
+    })?;
     eprintln!("caibian serve 已停止。");
     Ok(ExitCode::SUCCESS)
 }

@@ -13,7 +13,7 @@ mod draft;
 pub mod extract;
 pub mod feed;
 pub mod fetch;
-mod formats;
+pub(crate) mod formats;
 mod inbox;
 pub mod web;
 

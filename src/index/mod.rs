@@ -382,6 +382,11 @@ impl SearchIndex {
         self.tz = tz;
     }
 
+    /// The last store change this index contains.
+    pub fn seq(&self) -> i64 {
+        self.seq
+    }
+
     pub fn num_docs(&self) -> u64 {
         self.reader.searcher().num_docs()
     }

@@ -49,6 +49,8 @@ pub struct SearchRequest {
     pub sort: Sort,
     pub offset: usize,
     pub limit: usize,
+    /// Only this unit's items, whatever the query says (a unit reporter's searches).
+    pub only_unit: Option<String>,
 }
 
 impl SearchRequest {
@@ -59,6 +61,7 @@ impl SearchRequest {
             sort: Sort::Relevance,
             offset: 0,
             limit: 10,
+            only_unit: None,
         }
     }
 }
@@ -263,6 +266,11 @@ impl SearchIndex {
         f.statuses.extend(req.filters.statuses.iter().cloned());
         f.date_from = req.filters.date_from.or(f.date_from);
         f.date_to = req.filters.date_to.or(f.date_to);
+        if let Some(u) = &req.only_unit {
+            // Replaces, not adds: unit filters are alternatives, and a typed 单位:乙 must
+            // not widen a reporter's search to another unit.
+            f.units = vec![u.clone()];
+        }
 
         let mut must: Vec<Q> = Vec::new();
         let mut title_any: Vec<Q> = Vec::new();

@@ -12,15 +12,19 @@
 mod adoption;
 mod assignment;
 mod issue;
+mod listing;
 pub mod neardup;
 mod schema;
 mod site;
+mod user;
 mod web;
 
 pub use adoption::{Adoption, How, Instruction, Level, Medium, NewAdoption};
 pub use assignment::Assignment;
 pub use issue::{Entry, Issue, IssueEdit, IssueKey, Move, Outlet, PoolItem};
+pub use listing::{Copy, ItemFilter, ItemFull, ListRow, ListSort};
 pub use site::{SiteItem, Visibility};
+pub use user::{Activity, Role, User};
 pub use web::{MAX_ATTEMPTS, NewPage, PageOutcome, SourceHealth, SourceRun};
 
 use std::fmt;

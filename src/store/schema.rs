@@ -12,6 +12,7 @@ pub fn migrations() -> Migrations<'static> {
         M::up(V6),
         M::up(V7),
         M::up(V8),
+        M::up(V9),
     ])
 }
 
@@ -338,6 +339,47 @@ CREATE TABLE combined_sources (
     PRIMARY KEY (item_id, source_id)
 );
 CREATE INDEX combined_sources_source ON combined_sources(source_id);
+"#;
+
+/// The editors' web application: accounts, server-side sessions, the log of actions that are
+/// not about one item, and an index that answers the inbox's filters without reading bodies.
+const V9: &str = r#"
+CREATE TABLE users (
+    name          TEXT PRIMARY KEY,        -- login name
+    display       TEXT NOT NULL,
+    role          TEXT NOT NULL CHECK (role IN ('admin', 'editor', 'unit')),
+    unit_id       INTEGER REFERENCES units(id),
+    password_hash TEXT NOT NULL,           -- argon2id PHC string
+    disabled      INTEGER NOT NULL DEFAULT 0,
+    created_at    TEXT NOT NULL,
+    CHECK ((role = 'unit') = (unit_id IS NOT NULL))
+);
+
+CREATE TABLE sessions (
+    token_hash TEXT PRIMARY KEY,           -- SHA-256 of the cookie's token: a copied database
+    user_name  TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,  -- holds no session
+    csrf       TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+);
+CREATE INDEX sessions_user ON sessions(user_name);
+
+CREATE TABLE activity_log (
+    id     INTEGER PRIMARY KEY,
+    at     TEXT NOT NULL,
+    actor  TEXT NOT NULL,
+    action TEXT NOT NULL,
+    target TEXT,
+    note   TEXT
+);
+CREATE TRIGGER activity_log_no_update BEFORE UPDATE ON activity_log
+    BEGIN SELECT RAISE(ABORT, 'activity_log is append-only'); END;
+CREATE TRIGGER activity_log_no_delete BEFORE DELETE ON activity_log
+    BEGIN SELECT RAISE(ABORT, 'activity_log is append-only'); END;
+
+-- Status first (every inbox query names it), then the other filters and the id, so the
+-- inbox never touches the table rows (whose bodies spill onto overflow pages).
+CREATE INDEX items_list ON items(status, kind, unit_id, section, collected_at, id);
 "#;
 
 #[cfg(test)]
