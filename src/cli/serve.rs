@@ -22,13 +22,21 @@ pub struct Args {
     #[arg(long)]
     secure_cookie: bool,
     /// 不提供编辑工作台，只运行定时任务
-    #[arg(long)]
+    #[arg(long, conflicts_with = "no_schedule")]
     no_web: bool,
+    /// 不运行定时任务，只提供编辑工作台（另有进程负责定时任务时使用）
+    #[arg(long)]
+    no_schedule: bool,
 }
 
 pub fn exec(g: &Global, a: Args) -> anyhow::Result<ExitCode> {
     let project = g.project()?;
-    let _lock = schedule::serve_lock(&project.data_dir())?;
+    // Only one scheduler per project; a web-only instance may run beside it.
+    let _lock = if a.no_schedule {
+        None
+    } else {
+        Some(schedule::serve_lock(&project.data_dir())?)
+    };
     // Create/upgrade the database once before any job starts.
     let users = project.open_store()?.user_count()?;
     let tz = project.tz();
@@ -73,11 +81,15 @@ pub fn exec(g: &Global, a: Args) -> anyhow::Result<ExitCode> {
         anyhow::Ok({
         let cancel = Cancel::new();
         let (tx, rx) = watch::channel(false);
-        let sched = tokio::spawn(schedule::run_scheduler(
-            project.clone(),
-            cancel.clone(),
-            rx.clone(),
-        ));
+        let sched = if a.no_schedule {
+            None
+        } else {
+            Some(tokio::spawn(schedule::run_scheduler(
+                project.clone(),
+                cancel.clone(),
+                rx.clone(),
+            )))
+        };
         let web = if a.no_web {
             None
         } else {
@@ -97,7 +109,9 @@ pub fn exec(g: &Global, a: Args) -> anyhow::Result<ExitCode> {
         cancel.cancel();
         let _ = tx.send(true);
         let all = async {
-            let _ = sched.await;
+            if let Some(s) = sched {
+                let _ = s.await;
+            }
             if let Some(w) = web {
                 match w.await {
                     Ok(Err(e)) => eprintln!("编辑工作台出错：{e:#}"),

@@ -50,7 +50,8 @@ pub async fn page(
     let p = period.clone();
     let rows = app
         .run(move |app, _| {
-            let lines = crate::cli::points::ledger_lines(&app.project, &p, by_writer, None)?;
+            let lines = crate::cli::points::ledger_lines(&app.project, &p, by_writer, None)
+                .map_err(|e| WebError::BadRequest(format!("{e:#}")))?;
             Ok(score::rank(&lines, &p, by_writer))
         })
         .await?;
@@ -91,7 +92,8 @@ pub async fn xlsx(
     let p = period.clone();
     let bytes = app
         .run(move |app, _| {
-            let lines = crate::cli::points::ledger_lines(&app.project, &p, by_writer, None)?;
+            let lines = crate::cli::points::ledger_lines(&app.project, &p, by_writer, None)
+                .map_err(|e| WebError::BadRequest(format!("{e:#}")))?;
             let rows = score::rank(&lines, &p, by_writer);
             Ok(crate::cli::rank::xlsx(&app.project, &p, by_writer, &rows, &lines)?)
         })

@@ -54,6 +54,9 @@ static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
         "news" => "新闻".to_string(),
         _ => s,
     });
+    env.add_filter("urlencode", |s: String| {
+        percent_encoding::utf8_percent_encode(&s, percent_encoding::NON_ALPHANUMERIC).to_string()
+    });
     env.add_filter("num", |v: f64| {
         if v.fract() == 0.0 {
             format!("{v:.0}")

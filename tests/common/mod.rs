@@ -107,3 +107,4 @@ pub fn files_under(dir: &Path) -> Vec<String> {
     out.sort();
     out
 }
+pub mod web;
