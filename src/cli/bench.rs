@@ -22,6 +22,8 @@ pub struct Args {
 enum What {
     /// 网站构建：全量构建、改一篇后的增量构建、峰值内存、输出和搜索索引大小
     Site(SiteArgs),
+    /// 编辑工作台：库中有 N 篇稿件时，收件箱、搜索和 API 页面在并发请求下的响应时间（p50/p95/p99）
+    Web(super::bench_web::WebArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -42,7 +44,10 @@ struct SiteArgs {
 }
 
 pub fn exec(_g: &Global, a: Args) -> anyhow::Result<ExitCode> {
-    let What::Site(s) = a.what;
+    let s = match a.what {
+        What::Site(s) => s,
+        What::Web(w) => return super::bench_web::exec(w),
+    };
     let t0 = Instant::now();
     let mut input = match (&s.from, s.items) {
         (Some(dir), _) => site::content::from_folder(dir, chrono_tz::Asia::Shanghai)?,
@@ -113,7 +118,7 @@ pub fn exec(_g: &Global, a: Args) -> anyhow::Result<ExitCode> {
 }
 
 /// VmHWM of this process, in MB.
-fn peak_mb() -> f64 {
+pub(crate) fn peak_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {

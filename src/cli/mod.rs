@@ -5,6 +5,7 @@ pub(crate) mod adopt;
 mod adoptions;
 mod assign;
 mod bench;
+mod bench_web;
 mod build;
 mod check;
 mod extract;
@@ -137,7 +138,7 @@ enum Command {
     Publish(publish::Args),
     /// 在本机预览已发布的网站
     Preview(preview::Args),
-    /// 性能基准：caibian bench site --items N 或 --from 目录
+    /// 性能基准：caibian bench site --items N 或 --from 目录；caibian bench web --items N
     Bench(bench::Args),
     /// 编辑工作台的账号：新建（含第一个管理员）、列出、重设密码、停用、启用
     User(user::Args),

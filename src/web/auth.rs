@@ -42,7 +42,12 @@ pub struct Auth {
     pub user: User,
     pub csrf: String,
     pub token_hash: String,
+    /// The message of the change just made (see `render::done`), shown once.
+    pub flash: Option<String>,
 }
+
+/// The one-shot message cookie set by `render::done`.
+pub const FLASH: &str = "caibian_flash";
 
 /// Hashes a password as an argon2id PHC string (random salt, the crate's default cost).
 pub fn hash_password(password: &str) -> Result<String, String> {
@@ -123,6 +128,7 @@ pub async fn guard(State(app): State<Arc<App>>, mut req: Request, next: Next) ->
                         user,
                         csrf,
                         token_hash: h,
+                        flash: None,
                     }))
                 })
                 .await;
@@ -149,10 +155,23 @@ pub async fn guard(State(app): State<Arc<App>>, mut req: Request, next: Next) ->
             };
         }
     }
-    if let Some(a) = auth {
+    let flash = cookie(req.headers(), FLASH)
+        .map(|v| percent_encoding::percent_decode_str(v).decode_utf8_lossy().into_owned())
+        .filter(|v| !v.is_empty());
+    let had_flash = flash.is_some();
+    if let Some(mut a) = auth {
+        a.flash = flash;
         req.extensions_mut().insert(a);
     }
-    next.run(req).await
+    let mut res = next.run(req).await;
+    // Shown once: a page that is not itself a redirect has displayed it.
+    if had_flash && !res.status().is_redirection() {
+        res.headers_mut().append(
+            header::SET_COOKIE,
+            HeaderValue::from_static("caibian_flash=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"),
+        );
+    }
+    res
 }
 
 fn refuse(msg: &str) -> Response {

@@ -40,8 +40,6 @@ pub struct ListQuery {
     pub page: Option<usize>,
     #[serde(default)]
     pub per_page: Option<usize>,
-    #[serde(default)]
-    pub msg: Option<String>,
 }
 
 fn nonempty(s: &Option<String>) -> Option<String> {
@@ -119,11 +117,10 @@ impl ListQuery {
         })
     }
 
-    /// The query string without `page` and `msg`, for paging links.
+    /// The query string without `page`, for paging links.
     pub fn without_page(&self) -> String {
         let mut q = self.clone();
         q.page = None;
-        q.msg = None;
         q.per_page = None;
         let pairs: Vec<(String, String)> = [
             ("status", &q.status),
@@ -177,7 +174,6 @@ pub async fn page(
             units => units,
             sections => sections,
             statuses => statuses,
-            msg => q.msg,
         },
     )
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use axum::Form;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use minijinja::context;
@@ -19,15 +19,9 @@ use crate::cli::issue as ops;
 use crate::config::PublicationDef;
 use crate::store::{Issue, IssueEdit, IssueKey, Move, Store};
 
-#[derive(Deserialize, Default)]
-pub struct Msg {
-    msg: Option<String>,
-}
-
 pub async fn list(
     State(app): State<Arc<App>>,
     Editor(auth): Editor,
-    Query(m): Query<Msg>,
 ) -> WebResult<Response> {
     let pubs = app
         .run(|app, s| {
@@ -50,7 +44,7 @@ pub async fn list(
         &auth,
         "issues.html",
         "issues",
-        context! { publications => pubs, today => app.today(), msg => m.msg },
+        context! { publications => pubs, today => app.today() },
     )
 }
 
@@ -141,7 +135,6 @@ pub async fn page(
     State(app): State<Arc<App>>,
     Editor(auth): Editor,
     Path((pub_name, year, number)): IssuePath,
-    Query(m): Query<Msg>,
 ) -> WebResult<Response> {
     let ctx = app
         .run(move |app, s| {
@@ -202,7 +195,7 @@ pub async fn page(
         &auth,
         "issue.html",
         "issues",
-        context! { msg => m.msg, ..ctx },
+        ctx,
     )
 }
 

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::response::{Html, IntoResponse, Response};
 use minijinja::context;
 use serde::Deserialize;
@@ -13,11 +13,6 @@ use super::auth::{Editor, Member};
 use super::render::ser;
 use super::{App, Auth, WebError, WebResult, render};
 use crate::store::{How, ItemFull, Level, Medium, NewAdoption, Role, Status, Store};
-
-#[derive(Deserialize, Default)]
-pub struct Msg {
-    msg: Option<String>,
-}
 
 /// The item, if this user may see it. A reporter sees only its own unit's items; any other
 /// id is "not found", exactly as for an id that does not exist.
@@ -33,7 +28,6 @@ pub async fn page(
     State(app): State<Arc<App>>,
     Member(auth): Member,
     Path(id): Path<String>,
-    Query(m): Query<Msg>,
 ) -> WebResult<Response> {
     let a = auth.clone();
     let ctx = app
@@ -78,11 +72,11 @@ pub async fn page(
         context! {
             sections => sections,
             outlets => outlets,
+            units => app.project.config.units.iter().filter(|u| u.kind != crate::config::UnitKind::Media).map(|u| u.name.clone()).collect::<Vec<_>>(),
             levels => ["县", "市", "省", "国家"],
             media => ["简报", "刊物", "报纸", "网站", "电视", "广播"],
             hows => ["全文", "综合", "摘要"],
             today => app.today(),
-            msg => m.msg,
             ..ctx
         },
     )
@@ -188,6 +182,9 @@ pub struct AdoptForm {
     front_page: Option<String>,
     #[serde(default)]
     evidence: Option<String>,
+    /// The unit credited, for an item without one (a news item a unit's work is behind).
+    #[serde(default)]
+    credit: Option<String>,
 }
 
 fn opt(s: Option<String>) -> Option<String> {
@@ -213,6 +210,16 @@ pub async fn adopt(
     }
     let date = crate::cli::adopt::day(opt(f.date).as_deref(), app.project.tz())
         .map_err(|e| WebError::BadRequest(e.to_string()))?;
+    let credits = match opt(f.credit) {
+        Some(c) => vec![
+            app.project
+                .registry
+                .resolve(&c)
+                .map(|u| u.name.clone())
+                .ok_or_else(|| WebError::BadRequest(format!("未登记的单位「{c}」")))?,
+        ],
+        None => Vec::new(),
+    };
     let rec = NewAdoption {
         item_id: id.clone(),
         outlet,
@@ -223,8 +230,10 @@ pub async fn adopt(
         issue: opt(f.issue),
         front_page: f.front_page.is_some(),
         evidence: opt(f.evidence),
-        credits: Vec::new(),
-        uncredited_ok: false,
+        // With no unit named, an item without one (a news reprint) is recorded as adopted
+        // and earns no unit points, as when it is put in an issue.
+        uncredited_ok: credits.is_empty(),
+        credits,
     };
     let who = auth.user.name.clone();
     let n = app

@@ -3,11 +3,10 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::response::Response;
 use chrono::Utc;
 use minijinja::context;
-use serde::Deserialize;
 
 use super::auth::Editor;
 use super::render::ser;
@@ -15,15 +14,9 @@ use super::{App, WebError, WebResult, render};
 use crate::collect::Silent;
 use crate::pipeline::{self, Trigger};
 
-#[derive(Deserialize, Default)]
-pub struct Msg {
-    msg: Option<String>,
-}
-
 pub async fn page(
     State(app): State<Arc<App>>,
     Editor(auth): Editor,
-    Query(m): Query<Msg>,
 ) -> WebResult<Response> {
     let (runs, health) = app
         .run(|_, s| Ok((s.runs(None, 40)?, s.source_health()?)))
@@ -63,7 +56,7 @@ pub async fn page(
         &auth,
         "jobs.html",
         "jobs",
-        context! { pipelines => pipelines, runs => ser(runs), health => health, msg => m.msg },
+        context! { pipelines => pipelines, runs => ser(runs), health => health },
     )
 }
 

@@ -109,6 +109,7 @@ pub fn page(auth: &Auth, name: &str, nav: &str, ctx: Value) -> WebResult<Respons
         is_admin => auth.user.role == crate::store::Role::Admin,
         csrf => &auth.csrf,
         nav => nav,
+        msg => &auth.flash,
         ..ctx
     };
     Ok(Html(render(name, full)?).into_response())
@@ -137,12 +138,20 @@ pub fn json_error(status: StatusCode, msg: &str) -> Response {
     (status, axum::Json(serde_json::json!({ "error": msg }))).into_response()
 }
 
-/// A redirect after a change, with the message the next page shows.
+/// A redirect after a change, with the message the next page shows once. The message goes
+/// in a short-lived cookie, not the URL: a link cannot make the app say something it did
+/// not, and reloading the page does not repeat it.
 pub fn done(to: &str, msg: &str) -> Response {
-    let sep = if to.contains('?') { '&' } else { '?' };
-    let q: String =
+    let v: String =
         percent_encoding::utf8_percent_encode(msg, percent_encoding::NON_ALPHANUMERIC).to_string();
-    axum::response::Redirect::to(&format!("{to}{sep}msg={q}")).into_response()
+    let mut res = axum::response::Redirect::to(to).into_response();
+    if let Ok(c) = HeaderValue::from_str(&format!(
+        "{}={v}; Path=/; HttpOnly; SameSite=Lax; Max-Age=60",
+        super::auth::FLASH
+    )) {
+        res.headers_mut().insert(header::SET_COOKIE, c);
+    }
+    res
 }
 
 const CSS: &str = include_str!("assets/app.css");

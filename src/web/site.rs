@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::Response;
 use minijinja::context;
@@ -14,15 +14,9 @@ use super::auth::Editor;
 use super::{App, WebError, WebResult, render};
 use crate::site::{self, publish};
 
-#[derive(Deserialize, Default)]
-pub struct Msg {
-    msg: Option<String>,
-}
-
 pub async fn page(
     State(app): State<Arc<App>>,
     Editor(auth): Editor,
-    Query(m): Query<Msg>,
 ) -> WebResult<Response> {
     let (released, waiting) = app
         .run(|_, s| {
@@ -51,7 +45,6 @@ pub async fn page(
         context! {
             released => released, waiting => waiting, builds => builds,
             published => current.is_some(), output => layout.output.display().to_string(),
-            msg => m.msg,
         },
     )
 }

@@ -71,7 +71,7 @@ pub async fn my_items(
         context! {
             unit => unit, rows => ser(rows), total => total, points => ser(points),
             year => &app.today()[..4], page => page,
-            pages => (total as usize).div_ceil(per).max(1), qs => q.without_page(), msg => q.msg,
+            pages => (total as usize).div_ceil(per).max(1), qs => q.without_page(),
         },
     )
 }

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::response::Response;
 use minijinja::context;
 use serde::Deserialize;
@@ -14,15 +14,9 @@ use super::render::ser;
 use super::{App, WebError, WebResult, render};
 use crate::store::Role;
 
-#[derive(Deserialize, Default)]
-pub struct Msg {
-    msg: Option<String>,
-}
-
 pub async fn page(
     State(app): State<Arc<App>>,
     Admin(auth): Admin,
-    Query(m): Query<Msg>,
 ) -> WebResult<Response> {
     let (users, log) = app
         .run(|_, s| Ok((s.users()?, s.activities(100)?)))
@@ -39,7 +33,7 @@ pub async fn page(
         &auth,
         "users.html",
         "users",
-        context! { users => ser(users), units => units, log => ser(log), msg => m.msg },
+        context! { users => ser(users), units => units, log => ser(log) },
     )
 }
 
