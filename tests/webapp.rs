@@ -429,4 +429,20 @@ fn the_json_api_lists_filters_pages_and_searches() {
     // Pages answer with gzip when asked.
     let r = request(port, "GET", "/inbox", Some(&ed), &[("Accept-Encoding", "gzip")], None);
     assert_eq!(r.header("content-encoding"), Some("gzip"));
+    // A body announced beyond the limit is refused before anything reads it.
+    let csrf = get(port, "/inbox", Some(&ed)).csrf();
+    let mut c = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    use std::io::{Read, Write};
+    write!(
+        c,
+        "POST /preview HTTP/1.1\r\nHost: x\r\nCookie: {ed}\r\nX-CSRF-Token: {csrf}\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\nbody=a",
+        40 * 1024 * 1024
+    )
+    .unwrap();
+    let mut head = [0u8; 12];
+    c.read_exact(&mut head).unwrap();
+    assert_eq!(&head, b"HTTP/1.1 413");
+    // SIGTERM stops it cleanly.
+    assert!(server.stop().success());
 }

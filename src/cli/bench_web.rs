@@ -8,7 +8,6 @@
 //! per-item durability and near-duplicate checks are ingest's cost (timed by `benches/ingest`),
 //! not the web's, and would take minutes for 100,000 items.
 
-use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -24,11 +23,11 @@ pub struct WebArgs {
     /// 库中稿件数
     #[arg(long, value_name = "N", default_value_t = 100_000)]
     items: usize,
-    /// 并发客户端数
-    #[arg(long, value_name = "N", default_value_t = 8)]
-    concurrency: usize,
-    /// 每个页面的请求数
-    #[arg(long, value_name = "N", default_value_t = 400)]
+    /// 并发客户端数，可写多个（逗号分隔），逐一测量
+    #[arg(long, value_name = "N,…", value_delimiter = ',', default_values_t = [1, 4, 8])]
+    concurrency: Vec<usize>,
+    /// 每个页面、每种并发的请求数
+    #[arg(long, value_name = "N", default_value_t = 300)]
     requests: usize,
     /// 测试项目放在这个目录并保留（默认用完即删；已有的项目直接复用，省去生成和建索引）
     #[arg(long, value_name = "目录")]
@@ -292,9 +291,8 @@ pub fn exec(a: WebArgs) -> anyhow::Result<ExitCode> {
     }
     let n: i64 = project.open_store()?.item_count()?;
     println!(
-        "编辑工作台基准：库中 {n} 篇稿件（准备用时 {:.1} 秒），{} 个并发客户端，每个页面 {} 次请求",
+        "编辑工作台基准：库中 {n} 篇稿件（准备用时 {:.1} 秒），每个页面、每种并发 {} 次请求",
         t.elapsed().as_secs_f64(),
-        a.concurrency,
         a.requests
     );
     let project = Arc::new(project);
@@ -313,7 +311,7 @@ pub fn exec(a: WebArgs) -> anyhow::Result<ExitCode> {
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(60))
-            .pool_max_idle_per_host(a.concurrency)
+            .pool_max_idle_per_host(a.concurrency.iter().copied().max().unwrap_or(1))
             .build()?;
         let login = client
             .post(format!("{base}/login"))
@@ -348,30 +346,39 @@ pub fn exec(a: WebArgs) -> anyhow::Result<ExitCode> {
             ("API：稿件列表", "/api/items?status=all&per_page=50".to_string()),
             ("API：搜索", format!("/api/search?q={}", q("预算审查监督"))),
         ];
-        println!(
-            "  {:<34}{:>9}{:>9}{:>9}{:>9}{:>10}{:>6}",
-            "页面", "p50", "p95", "p99", "最长", "请求/秒", "出错"
-        );
-        for (name, path) in &pages {
-            // Warm up: the first search opens the index.
-            let _ = client
-                .get(format!("{base}{path}"))
-                .header("cookie", &cookie)
-                .send()
-                .await;
-            let f = load(&client, &base, path, &cookie, a.concurrency, a.requests).await;
+        for &c in &a.concurrency {
+            println!("\n  {c} 个并发客户端（毫秒）");
             println!(
-                "  {}{:>9.1}{:>9.1}{:>9.1}{:>9.1}{:>10.0}{:>6}",
-                super::pad(name, 34),
-                f.p50,
-                f.p95,
-                f.p99,
-                f.max,
-                f.rps,
-                f.errors
+                "  {}{:>9}{:>9}{:>9}{:>9}{:>10}{:>6}",
+                super::pad("页面", 34),
+                "p50",
+                "p95",
+                "p99",
+                "最长",
+                "请求/秒",
+                "出错"
             );
+            for (name, path) in &pages {
+                // Warm up: the first search opens the index.
+                let _ = client
+                    .get(format!("{base}{path}"))
+                    .header("cookie", &cookie)
+                    .send()
+                    .await;
+                let f = load(&client, &base, path, &cookie, c.max(1), a.requests).await;
+                println!(
+                    "  {}{:>9.1}{:>9.1}{:>9.1}{:>9.1}{:>10.0}{:>6}",
+                    super::pad(name, 34),
+                    f.p50,
+                    f.p95,
+                    f.p99,
+                    f.max,
+                    f.rps,
+                    f.errors
+                );
+            }
         }
-        println!("  （毫秒；峰值内存 {:.0} MB）", super::bench::peak_mb());
+        println!("\n  峰值内存（服务端和负载客户端同在本进程）{:.0} MB", super::bench::peak_mb());
         let _ = tx.send(());
         let _ = server.await;
         anyhow::Ok(())
@@ -388,6 +395,3 @@ fn store_user(project: &Project, hash: &str) -> anyhow::Result<()> {
     store.add_user("bench", "基准", crate::store::Role::Editor, None, hash, "bench")?;
     Ok(())
 }
-
-#[allow(dead_code)]
-fn _unused(_: &Path) {}

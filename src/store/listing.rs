@@ -166,23 +166,39 @@ impl Store {
             .map_err(|e| self.err(e))?
             .query_row(params_from_iter(args.iter()), |r| r.get(0))
             .map_err(|e| self.err(e))?;
-        let order = match f.sort {
-            ListSort::Value => "coalesce(v.total, -1) DESC, i.collected_at DESC, i.id",
-            ListSort::Newest => "i.collected_at DESC, i.id",
-            ListSort::Oldest => "i.collected_at, i.id",
-        };
-        let join = if f.sort == ListSort::Value {
-            "LEFT JOIN item_values v ON v.item_id = i.id"
-        } else {
-            ""
+        let limit = f.limit.clamp(1, 500);
+        let sql = match f.sort {
+            // Two plans give the same order (value, then id, both descending). Walking the
+            // value index and checking each item's filters reads (offset + limit) × N / total
+            // entries; sorting the matches reads total. Walk when that is fewer — and only
+            // when every item has a value, since the walk skips those without.
+            ListSort::Value
+                if ((f.offset + limit) as u128) * (self.item_count()? as u128)
+                    < (total as u128) * (total as u128)
+                    && self.all_valued()? =>
+            {
+                format!(
+                    "SELECT i.id FROM item_values v INDEXED BY item_values_total
+                     JOIN items i ON i.id = v.item_id {cond}
+                     ORDER BY v.total DESC, v.item_id DESC LIMIT {limit} OFFSET {}",
+                    f.offset
+                )
+            }
+            ListSort::Value => format!(
+                "SELECT i.id FROM items i LEFT JOIN item_values v ON v.item_id = i.id {cond}
+                 ORDER BY coalesce(v.total, -1) DESC, i.id DESC LIMIT {limit} OFFSET {}",
+                f.offset
+            ),
+            ListSort::Newest | ListSort::Oldest => format!(
+                "SELECT i.id FROM items i {cond} ORDER BY i.collected_at {0}, i.id {0}
+                 LIMIT {limit} OFFSET {1}",
+                if f.sort == ListSort::Newest { "DESC" } else { "ASC" },
+                f.offset
+            ),
         };
         let ids: Vec<String> = self
             .conn
-            .prepare_cached(&format!(
-                "SELECT i.id FROM items i {join} {cond} ORDER BY {order} LIMIT {} OFFSET {}",
-                f.limit.clamp(1, 500),
-                f.offset
-            ))
+            .prepare_cached(&sql)
             .map_err(|e| self.err(e))?
             .query_map(params_from_iter(args.iter()), |r| r.get(0))
             .map_err(|e| self.err(e))?
@@ -219,6 +235,15 @@ impl Store {
             rows.push(row);
         }
         Ok((total, rows))
+    }
+
+    /// Whether every item has a saved editorial value (item_values rows go with their item).
+    fn all_valued(&self) -> Result<bool> {
+        let n: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM item_values", [], |r| r.get(0))
+            .map_err(|e| self.err(e))?;
+        Ok(n == self.item_count()?)
     }
 
     pub fn item_full(&self, id: &str) -> Result<Option<ItemFull>> {

@@ -1033,17 +1033,31 @@ impl Store {
     }
 
     pub fn runs(&self, pipeline: Option<&str>, limit: usize) -> Result<Vec<RunRecord>> {
+        self.runs_where(pipeline, None, limit)
+    }
+
+    /// One run by its number.
+    pub fn run_record(&self, id: i64) -> Result<Option<RunRecord>> {
+        Ok(self.runs_where(None, Some(id), 1)?.pop())
+    }
+
+    fn runs_where(
+        &self,
+        pipeline: Option<&str>,
+        id: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<RunRecord>> {
         let mut st = self
             .conn
-            .prepare(
+            .prepare_cached(
                 "SELECT id, pipeline, trigger, scheduled_for, started_at, finished_at, status,
                         new, duplicate, quarantined, failed, skipped, errors
-                 FROM pipeline_runs WHERE ?1 IS NULL OR pipeline = ?1
+                 FROM pipeline_runs WHERE (?1 IS NULL OR pipeline = ?1) AND (?3 IS NULL OR id = ?3)
                  ORDER BY id DESC LIMIT ?2",
             )
             .map_err(|e| self.err(e))?;
         let rows = st
-            .query_map(params![pipeline, limit as i64], |r| {
+            .query_map(params![pipeline, limit as i64, id], |r| {
                 let errors: String = r.get(12)?;
                 Ok(RunRecord {
                     id: r.get(0)?,

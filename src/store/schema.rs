@@ -377,9 +377,13 @@ CREATE TRIGGER activity_log_no_update BEFORE UPDATE ON activity_log
 CREATE TRIGGER activity_log_no_delete BEFORE DELETE ON activity_log
     BEGIN SELECT RAISE(ABORT, 'activity_log is append-only'); END;
 
--- Status first (every inbox query names it), then the other filters and the id, so the
--- inbox never touches the table rows (whose bodies spill onto overflow pages).
+-- Listings filter and sort without touching the table rows, whose bodies spill onto
+-- overflow pages that a read of any later column walks through. items_list: status first
+-- (most filters name it), for counting and for sorting a few matches; items_cover: by id,
+-- for walking item_values_total (highest value first) and checking each item's filters.
 CREATE INDEX items_list ON items(status, kind, unit_id, section, collected_at, id);
+CREATE INDEX items_cover ON items(id, status, kind, unit_id, section, collected_at);
+CREATE INDEX item_values_total ON item_values(total, item_id);
 "#;
 
 #[cfg(test)]

@@ -390,9 +390,9 @@ pub async fn login(
                 || headers
                     .get("x-forwarded-proto")
                     .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"));
+            // A browser-session cookie: the server's sliding expiry decides how long it lives.
             let cookie = format!(
-                "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
-                SESSION_HOURS * 3600,
+                "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax{}",
                 if secure { "; Secure" } else { "" }
             );
             let mut res = Redirect::to(safe_next(f.next.as_deref())).into_response();

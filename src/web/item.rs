@@ -37,7 +37,14 @@ pub async fn page(
             let adoptions = s.adoptions(Some(&id))?;
             let instructions = s.instructions(Some(&id))?;
             if !a.user.role.is_editor() {
-                return Ok(context! { item => ser(item), body_html => html,
+                // A reporter sees what became of the piece (received, status changes with the
+                // reasons, e.g. why it was returned), not the office's internal notes.
+                let audit: Vec<_> = s
+                    .audit(&id)?
+                    .into_iter()
+                    .filter(|e| e.action == "collected" || e.action == "status")
+                    .collect();
+                return Ok(context! { item => ser(item), body_html => html, audit => ser(audit),
                                      adoptions => ser(adoptions), instructions => ser(instructions) });
             }
             let value =

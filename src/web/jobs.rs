@@ -120,11 +120,7 @@ pub async fn run_page(
 ) -> WebResult<Response> {
     let (run, quarantined) = app
         .run(move |_, s| {
-            let run = s
-                .runs(None, 100_000)?
-                .into_iter()
-                .find(|r| r.id == id)
-                .ok_or(WebError::NotFound)?;
+            let run = s.run_record(id)?.ok_or(WebError::NotFound)?;
             Ok((run, s.quarantined_in_run(id)?))
         })
         .await?;

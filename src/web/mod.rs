@@ -104,25 +104,72 @@ impl IntoResponse for WebError {
 
 pub type WebResult<T> = Result<T, WebError>;
 
-/// Connections to the store, reused: opening one runs the migration check.
+/// Connections to the store, reused (opening one runs the migration check), at most
+/// [`POOL_SIZE`] at once: on two cores more readers only queue inside SQLite, and each
+/// connection maps the database file.
 struct Pool {
     project: Arc<Project>,
-    idle: Mutex<Vec<Store>>,
+    state: Mutex<(Vec<Store>, usize)>,
+    freed: std::sync::Condvar,
 }
+
+const POOL_SIZE: usize = 4;
 
 impl Pool {
     fn take(&self) -> WebResult<Store> {
-        let s = self.idle.lock().ok().and_then(|mut v| v.pop());
-        match s {
-            Some(s) => Ok(s),
-            None => Ok(self.project.open_store()?),
+        let poisoned = |_| WebError::Other("内部错误：连接池不可用".into());
+        let mut g = self.state.lock().map_err(poisoned)?;
+        loop {
+            if let Some(s) = g.0.pop() {
+                return Ok(s);
+            }
+            if g.1 < POOL_SIZE {
+                g.1 += 1;
+                break;
+            }
+            g = self.freed.wait(g).map_err(poisoned)?;
         }
+        drop(g);
+        let opened = self.project.open_store().map_err(WebError::from).and_then(|s| {
+            // Pages read many index entries per request: map the file instead of copying
+            // each page in (the mapping is the OS's file cache, shared, not process memory).
+            s.conn()
+                .execute_batch("PRAGMA mmap_size = 268435456; PRAGMA cache_size = -16000;")
+                .map_err(|e| WebError::Other(format!("数据库设置失败：{e}")))?;
+            Ok(s)
+        });
+        if opened.is_err() {
+            self.forget();
+        }
+        opened
     }
+
     fn give(&self, s: Store) {
-        if let Ok(mut v) = self.idle.lock()
-            && v.len() < 8
-        {
-            v.push(s);
+        if let Ok(mut g) = self.state.lock() {
+            g.0.push(s);
+        }
+        self.freed.notify_one();
+    }
+
+    /// A connection that will not come back (failed to open).
+    fn forget(&self) {
+        if let Ok(mut g) = self.state.lock() {
+            g.1 -= 1;
+        }
+        self.freed.notify_one();
+    }
+}
+
+/// A pooled connection, given back however the work ends (a panicking handler included).
+struct Lease<'a> {
+    pool: &'a Pool,
+    store: Option<Store>,
+}
+
+impl Drop for Lease<'_> {
+    fn drop(&mut self) {
+        if let Some(s) = self.store.take() {
+            self.pool.give(s);
         }
     }
 }
@@ -149,7 +196,8 @@ impl App {
         Arc::new(App {
             pool: Pool {
                 project: project.clone(),
-                idle: Mutex::new(Vec::new()),
+                state: Mutex::new((Vec::new(), 0)),
+                freed: std::sync::Condvar::new(),
             },
             project,
             index: RwLock::new(None),
@@ -169,10 +217,14 @@ impl App {
     {
         let app = self.clone();
         tokio::task::spawn_blocking(move || {
-            let mut store = app.pool.take()?;
-            let out = f(&app, &mut store);
-            app.pool.give(store);
-            out
+            let mut lease = Lease {
+                pool: &app.pool,
+                store: Some(app.pool.take()?),
+            };
+            match lease.store.as_mut() {
+                Some(store) => f(&app, store),
+                None => Err(WebError::Other("内部错误：没有数据库连接".into())),
+            }
         })
         .await
         .map_err(|e| WebError::Other(format!("内部错误：{e}")))?
