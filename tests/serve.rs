@@ -28,7 +28,7 @@ fn project(p: &Path, schedule: &str, catch_up: &str) {
 
 fn serve(p: &Path) -> Child {
     Command::new(BIN)
-        .args(["serve", "-v"])
+        .args(["serve", "-v", "--port", "0"])
         .current_dir(p)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -196,7 +196,7 @@ fn a_long_run_is_never_overlapped_and_the_busy_slot_is_skipped() {
         .unwrap();
     }
     let mut server = Command::new(BIN)
-        .args(["serve"])
+        .args(["serve", "--port", "0"])
         .current_dir(p)
         .env("CAIBIAN_FAILPOINT", "sleep-per-file-ms=25000")
         .stdout(Stdio::null())

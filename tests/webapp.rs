@@ -72,9 +72,21 @@ fn no_change_without_a_session_and_its_csrf_token_on_any_mutating_route() {
     let port = server.port;
 
     let routes = post_routes();
-    assert!(routes.len() >= 20, "routes read from the router: {routes:?}");
-    for must in ["/items/{id}/adopt", "/issues/{publication}/{year}/{number}/publish", "/submit", "/users/new", "/site/build"] {
-        assert!(routes.iter().any(|r| r == must), "{must} not found in {routes:?}");
+    assert!(
+        routes.len() >= 20,
+        "routes read from the router: {routes:?}"
+    );
+    for must in [
+        "/items/{id}/adopt",
+        "/issues/{publication}/{year}/{number}/publish",
+        "/submit",
+        "/users/new",
+        "/site/build",
+    ] {
+        assert!(
+            routes.iter().any(|r| r == must),
+            "{must} not found in {routes:?}"
+        );
     }
 
     let admin = login(port, "admin", "adminpass1");
@@ -95,7 +107,14 @@ fn no_change_without_a_session_and_its_csrf_token_on_any_mutating_route() {
             .replace("{publication}", &enc("人大建设"))
             .replace("{year}", &year)
             .replace("{number}", "1")
-            .replace("{name}", if route.starts_with("/jobs") { "inbox" } else { "jia" });
+            .replace(
+                "{name}",
+                if route.starts_with("/jobs") {
+                    "inbox"
+                } else {
+                    "jia"
+                },
+            );
         // A body that would do something on every route, were it let through.
         let fields = [
             ("to", "archived"),
@@ -119,16 +138,27 @@ fn no_change_without_a_session_and_its_csrf_token_on_any_mutating_route() {
             f
         }
         let zeros = "0".repeat(64);
-        let cases: Vec<(&str, Option<&str>, Vec<(&str, &str)>)> = vec![
+        type Case<'a> = (&'a str, Option<&'a str>, Vec<(&'a str, &'a str)>);
+        let cases: Vec<Case> = vec![
             ("no session", None, with(&fields, &admin_csrf)),
             ("session, no token", Some(&admin), fields.to_vec()),
             ("session, wrong token", Some(&admin), with(&fields, &zeros)),
-            ("session, another session's token", Some(&admin), with(&fields, &editor_csrf)),
+            (
+                "session, another session's token",
+                Some(&admin),
+                with(&fields, &editor_csrf),
+            ),
             ("reporter, no token", Some(&reporter), fields.to_vec()),
         ];
         for (what, cookie, form) in cases {
             let r = post_form(port, &path, cookie, &form);
-            assert_eq!(r.status, 403, "POST {path} ({what}) answered {}: {}", r.status, r.text());
+            assert_eq!(
+                r.status,
+                403,
+                "POST {path} ({what}) answered {}: {}",
+                r.status,
+                r.text()
+            );
         }
         // A token in a header is checked as strictly as one in the form.
         let r = request(
@@ -137,9 +167,15 @@ fn no_change_without_a_session_and_its_csrf_token_on_any_mutating_route() {
             &path,
             Some(&admin),
             &[("X-CSRF-Token", &editor_csrf)],
-            Some(("application/x-www-form-urlencoded", form_body(&fields).as_bytes())),
+            Some((
+                "application/x-www-form-urlencoded",
+                form_body(&fields).as_bytes(),
+            )),
         );
-        assert_eq!(r.status, 403, "POST {path} with another session's header token");
+        assert_eq!(
+            r.status, 403,
+            "POST {path} with another session's header token"
+        );
         // An upload cannot slip past without its token either.
         let r = request(
             port,
@@ -151,7 +187,11 @@ fn no_change_without_a_session_and_its_csrf_token_on_any_mutating_route() {
         );
         assert_eq!(r.status, 403, "POST {path} multipart with a wrong token");
     }
-    assert_eq!(fingerprint(p), before, "a refused request changed something");
+    assert_eq!(
+        fingerprint(p),
+        before,
+        "a refused request changed something"
+    );
 
     // The sessions survived (a refused logout did not log anyone out) ...
     assert_eq!(get(port, "/inbox", Some(&admin)).status, 200);
@@ -233,8 +273,17 @@ fn a_reporter_sees_only_its_own_units_items_whatever_it_asks() {
         );
     }
     // The query language cannot widen it either.
-    for q in ["会议", "单位:东城区人大常委会", "单位:东城区人大常委会 OR 单位:西湖县人大常委会"] {
-        let v = get(port, &format!("/api/search?q={}&per_page=100", enc(q)), Some(&jia)).json();
+    for q in [
+        "会议",
+        "单位:东城区人大常委会",
+        "单位:东城区人大常委会 OR 单位:西湖县人大常委会",
+    ] {
+        let v = get(
+            port,
+            &format!("/api/search?q={}&per_page=100", enc(q)),
+            Some(&jia),
+        )
+        .json();
         let hits = v["hits"].as_array().unwrap();
         assert!(
             hits.iter().all(|h| h["unit"] == "西湖县人大常委会"),
@@ -242,7 +291,16 @@ fn a_reporter_sees_only_its_own_units_items_whatever_it_asks() {
         );
     }
     // Editors' pages are closed to reporters.
-    for path in ["/inbox", "/search?q=代表", "/issues", "/rank", "/rank.xlsx", "/jobs", "/site", "/users"] {
+    for path in [
+        "/inbox",
+        "/search?q=代表",
+        "/issues",
+        "/rank",
+        "/rank.xlsx",
+        "/jobs",
+        "/site",
+        "/users",
+    ] {
         assert_eq!(get(port, path, Some(&jia)).status, 403, "{path}");
     }
     // Their own page lists their items with status, and no one else's.
@@ -250,7 +308,9 @@ fn a_reporter_sees_only_its_own_units_items_whatever_it_asks() {
     assert!(my.contains("西湖县人大常委会"));
     let title_other: String = rusqlite::Connection::open(p.join("data/caibian.sqlite"))
         .unwrap()
-        .query_row("SELECT title FROM items WHERE id = ?1", [&other], |r| r.get(0))
+        .query_row("SELECT title FROM items WHERE id = ?1", [&other], |r| {
+            r.get(0)
+        })
         .unwrap();
     assert!(!my.contains(&title_other));
 
@@ -270,16 +330,36 @@ fn logins_are_throttled_and_refusals_do_not_tell_which_names_exist() {
     let dir = web_project();
     let server = Server::start(dir.path());
     let port = server.port;
-    let bad = post_form(port, "/login", None, &[("name", "nobody"), ("password", "whatever1")]);
-    let wrong = post_form(port, "/login", None, &[("name", "bianji"), ("password", "whatever1")]);
+    let bad = post_form(
+        port,
+        "/login",
+        None,
+        &[("name", "nobody"), ("password", "whatever1")],
+    );
+    let wrong = post_form(
+        port,
+        "/login",
+        None,
+        &[("name", "bianji"), ("password", "whatever1")],
+    );
     assert_eq!((bad.status, wrong.status), (401, 401));
     assert!(wrong.text().contains("用户名或密码不正确"));
     for _ in 0..3 {
-        let r = post_form(port, "/login", None, &[("name", "bianji"), ("password", "wrongpass")]);
+        let r = post_form(
+            port,
+            "/login",
+            None,
+            &[("name", "bianji"), ("password", "wrongpass")],
+        );
         assert_eq!(r.status, 401);
     }
     // Five failures from this address: even the right password waits now.
-    let r = post_form(port, "/login", None, &[("name", "bianji"), ("password", "editorpass1")]);
+    let r = post_form(
+        port,
+        "/login",
+        None,
+        &[("name", "bianji"), ("password", "editorpass1")],
+    );
     assert_eq!(r.status, 429, "{}", r.text());
     assert!(r.text().contains("登录失败次数过多"));
     assert!(r.header("set-cookie").is_none());
@@ -304,7 +384,10 @@ fn a_unit_submits_by_form_and_by_upload_and_a_bad_file_is_quarantined_with_its_r
             ("authors", "王五、赵六"),
             ("date", "2026-11-20"),
             ("genre", "调研"),
-            ("body", "11月18日至20日，西湖县人大常委会组织部分委员和代表，深入8个乡镇开展农村饮水安全专题调研，实地查看水厂12座。\r\n\r\n调研组建议加快管网改造，确保2027年底前实现城乡供水一体化。"),
+            (
+                "body",
+                "11月18日至20日，西湖县人大常委会组织部分委员和代表，深入8个乡镇开展农村饮水安全专题调研，实地查看水厂12座。\r\n\r\n调研组建议加快管网改造，确保2027年底前实现城乡供水一体化。",
+            ),
         ],
     );
     assert_eq!(r.status, 200, "{}", r.text());
@@ -334,7 +417,10 @@ fn a_unit_submits_by_form_and_by_upload_and_a_bad_file_is_quarantined_with_its_r
             ("authors", "王五、赵六"),
             ("date", "2026-11-20"),
             ("genre", "调研"),
-            ("body", "11月18日至20日，西湖县人大常委会组织部分委员和代表，深入8个乡镇开展农村饮水安全专题调研，实地查看水厂12座。\n\n调研组建议加快管网改造，确保2027年底前实现城乡供水一体化。"),
+            (
+                "body",
+                "11月18日至20日，西湖县人大常委会组织部分委员和代表，深入8个乡镇开展农村饮水安全专题调研，实地查看水厂12座。\n\n调研组建议加快管网改造，确保2027年底前实现城乡供水一体化。",
+            ),
         ],
     );
     assert!(again.text().contains("重复"), "{}", again.text());
@@ -387,7 +473,13 @@ fn a_unit_submits_by_form_and_by_upload_and_a_bad_file_is_quarantined_with_its_r
     // The editor sees the new item in the inbox.
     let ed = login(port, "bianji", "editorpass1");
     let v = get(port, "/api/items?sort=newest&kind=submission", Some(&ed)).json();
-    assert!(v["items"].as_array().unwrap().iter().any(|i| i["id"] == id.as_str()));
+    assert!(
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["id"] == id.as_str())
+    );
 }
 
 #[test]
@@ -403,9 +495,25 @@ fn the_json_api_lists_filters_pages_and_searches() {
     assert_eq!(all["items"].as_array().unwrap().len(), 5);
     let page2 = get(port, "/api/items?status=all&per_page=5&page=2", Some(&ed)).json();
     assert_ne!(all["items"][0]["id"], page2["items"][0]["id"]);
-    let news = get(port, "/api/items?status=all&kind=news&per_page=200", Some(&ed)).json();
-    assert!(news["items"].as_array().unwrap().iter().all(|i| i["kind"] == "news"));
-    let sub = get(port, "/api/items?status=all&kind=submission&per_page=200", Some(&ed)).json();
+    let news = get(
+        port,
+        "/api/items?status=all&kind=news&per_page=200",
+        Some(&ed),
+    )
+    .json();
+    assert!(
+        news["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["kind"] == "news")
+    );
+    let sub = get(
+        port,
+        "/api/items?status=all&kind=submission&per_page=200",
+        Some(&ed),
+    )
+    .json();
     assert_eq!(
         news["total"].as_i64().unwrap() + sub["total"].as_i64().unwrap(),
         total
@@ -427,22 +535,43 @@ fn the_json_api_lists_filters_pages_and_searches() {
     let cli = json(p, &["search", "代表", "--json"]);
     assert_eq!(s["total"], cli["total"], "the web and the CLI search agree");
     // Pages answer with gzip when asked.
-    let r = request(port, "GET", "/inbox", Some(&ed), &[("Accept-Encoding", "gzip")], None);
+    let r = request(
+        port,
+        "GET",
+        "/inbox",
+        Some(&ed),
+        &[("Accept-Encoding", "gzip")],
+        None,
+    );
     assert_eq!(r.header("content-encoding"), Some("gzip"));
-    // A body announced beyond the limit is refused before anything reads it.
+    // A body beyond the limit is refused (413), not read to the end.
     let csrf = get(port, "/inbox", Some(&ed)).csrf();
     let mut c = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    c.set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .unwrap();
     use std::io::{Read, Write};
+    let size = 40 * 1024 * 1024;
     write!(
         c,
         "POST /preview HTTP/1.1\r\nHost: x\r\nCookie: {ed}\r\nX-CSRF-Token: {csrf}\r\n\
-         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\nbody=a",
-        40 * 1024 * 1024
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {size}\r\n\r\n"
     )
     .unwrap();
+    let mut w = c.try_clone().unwrap();
+    // The server may answer and close before all of it is sent: write errors are expected.
+    let writer = std::thread::spawn(move || {
+        let chunk = vec![b'a'; 1024 * 1024];
+        for _ in 0..40 {
+            if w.write_all(&chunk).is_err() {
+                break;
+            }
+        }
+    });
     let mut head = [0u8; 12];
     c.read_exact(&mut head).unwrap();
     assert_eq!(&head, b"HTTP/1.1 413");
+    drop(c);
+    let _ = writer.join();
     // SIGTERM stops it cleanly.
     assert!(server.stop().success());
 }

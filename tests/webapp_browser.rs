@@ -81,7 +81,11 @@ fn an_editorial_day_in_headless_chromium() {
         let name = s["name"].as_str().unwrap();
         assert_eq!(s["ok"], true, "step {name} failed: {s:#}");
         for k in ["console_errors", "exceptions", "failed_requests"] {
-            assert_eq!(s[k].as_array().map(Vec::len), Some(0), "step {name}: {k}: {s:#}");
+            assert_eq!(
+                s[k].as_array().map(Vec::len),
+                Some(0),
+                "step {name}: {k}: {s:#}"
+            );
         }
         // The only resource errors allowed are the refusals the steps ask for.
         let expected_refusal = matches!(name, "users" | "reporter-forbidden");
@@ -143,10 +147,22 @@ fn an_editorial_day_in_headless_chromium() {
     assert_eq!(bytes.len() as u64, d["size"].as_u64().unwrap());
     assert!(bytes.len() > 2000);
 
-    for shot in ["inbox", "item", "issue", "search", "rank", "jobs", "site", "my", "mobile-my"] {
+    for shot in [
+        "inbox",
+        "item",
+        "issue",
+        "search",
+        "rank",
+        "jobs",
+        "site",
+        "my",
+        "mobile-my",
+    ] {
         let f = shots.join(format!("{shot}.png"));
         assert!(
-            std::fs::metadata(&f).map(|m| m.len() > 5000).unwrap_or(false),
+            std::fs::metadata(&f)
+                .map(|m| m.len() > 5000)
+                .unwrap_or(false),
             "{} missing or empty",
             f.display()
         );

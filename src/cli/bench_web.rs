@@ -105,7 +105,11 @@ fn config() -> String {
     );
     for u in UNITS {
         let kind = if u.contains("委员会") && u.starts_with("江北") {
-            if u.contains("工作") { "工作机构" } else { "专门委员会" }
+            if u.contains("工作") {
+                "工作机构"
+            } else {
+                "专门委员会"
+            }
         } else if u.contains("联络站") {
             "代表联络站"
         } else {
@@ -178,7 +182,10 @@ fn fill(project: &Project, n: usize) -> anyhow::Result<()> {
                 60..=69 => "returned",
                 _ => "archived",
             };
-            let id = format!("{:012x}", (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 16);
+            let id = format!(
+                "{:012x}",
+                (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 16
+            );
             item.execute(params![
                 id,
                 if news { "news" } else { "submission" },
@@ -326,24 +333,45 @@ pub fn exec(a: WebArgs) -> anyhow::Result<ExitCode> {
             .and_then(|v| v.split(';').next())
             .ok_or_else(|| anyhow::anyhow!("登录失败：{}", login.status()))?
             .to_string();
-        let unit = percent_encoding::utf8_percent_encode(UNITS[1], percent_encoding::NON_ALPHANUMERIC);
+        let unit =
+            percent_encoding::utf8_percent_encode(UNITS[1], percent_encoding::NON_ALPHANUMERIC);
         let q = |s: &str| {
-            percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC)
-                .to_string()
+            percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
         };
         let pages = [
             ("收件箱（待审，按价值）", "/inbox".to_string()),
             ("收件箱（全部，按价值）", "/inbox?status=all".to_string()),
             (
                 "收件箱（单位+栏目+日期，第3页）",
-                format!("/inbox?status=all&unit={unit}&section={}&from=2024-01-01&to=2025-12-31&page=3", q("监督视窗")),
+                format!(
+                    "/inbox?status=all&unit={unit}&section={}&from=2024-01-01&to=2025-12-31&page=3",
+                    q("监督视窗")
+                ),
             ),
-            ("收件箱（全部，最新，第200页）", "/inbox?status=all&sort=newest&page=200".to_string()),
+            (
+                "收件箱（全部，最新，第200页）",
+                "/inbox?status=all&sort=newest&page=200".to_string(),
+            ),
             ("搜索：乡村振兴", format!("/search?q={}", q("乡村振兴"))),
-            ("搜索：两个词", format!("/search?q={}", q("营商环境 执法检查"))),
-            ("搜索：短语+单位+日期，第2页", format!("/search?q={}&page=2", q("\"专题调研\" 单位:西湖县人大常委会 日期:2024"))),
-            ("搜索：按日期排序", format!("/search?q={}&sort=date", q("代表建议"))),
-            ("API：稿件列表", "/api/items?status=all&per_page=50".to_string()),
+            (
+                "搜索：两个词",
+                format!("/search?q={}", q("营商环境 执法检查")),
+            ),
+            (
+                "搜索：短语+单位+日期，第2页",
+                format!(
+                    "/search?q={}&page=2",
+                    q("\"专题调研\" 单位:西湖县人大常委会 日期:2024")
+                ),
+            ),
+            (
+                "搜索：按日期排序",
+                format!("/search?q={}&sort=date", q("代表建议")),
+            ),
+            (
+                "API：稿件列表",
+                "/api/items?status=all&per_page=50".to_string(),
+            ),
             ("API：搜索", format!("/api/search?q={}", q("预算审查监督"))),
         ];
         for &c in &a.concurrency {
@@ -378,7 +406,10 @@ pub fn exec(a: WebArgs) -> anyhow::Result<ExitCode> {
                 );
             }
         }
-        println!("\n  峰值内存（服务端和负载客户端同在本进程）{:.0} MB", super::bench::peak_mb());
+        println!(
+            "\n  峰值内存（服务端和负载客户端同在本进程）{:.0} MB",
+            super::bench::peak_mb()
+        );
         let _ = tx.send(());
         let _ = server.await;
         anyhow::Ok(())
@@ -392,6 +423,13 @@ pub fn exec(a: WebArgs) -> anyhow::Result<ExitCode> {
 
 fn store_user(project: &Project, hash: &str) -> anyhow::Result<()> {
     let mut store = project.open_store()?;
-    store.add_user("bench", "基准", crate::store::Role::Editor, None, hash, "bench")?;
+    store.add_user(
+        "bench",
+        "基准",
+        crate::store::Role::Editor,
+        None,
+        hash,
+        "bench",
+    )?;
     Ok(())
 }

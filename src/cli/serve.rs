@@ -78,56 +78,57 @@ pub fn exec(g: &Global, a: Args) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()?;
     rt.block_on(async move {
-        anyhow::Ok({
-        let cancel = Cancel::new();
-        let (tx, rx) = watch::channel(false);
-        let sched = if a.no_schedule {
-            None
-        } else {
-            Some(tokio::spawn(schedule::run_scheduler(
-                project.clone(),
-                cancel.clone(),
-                rx.clone(),
-            )))
-        };
-        let web = if a.no_web {
-            None
-        } else {
-            let app = crate::web::App::new(project, cancel.clone(), a.secure_cookie);
-            let addr = std::net::SocketAddr::new(a.bind, a.port);
-            let mut stop = rx;
-            // Started before waiting: a port already in use fails `serve` at once.
-            let listener = tokio::net::TcpListener::bind(addr)
-                .await
-                .map_err(|e| anyhow::anyhow!("无法监听 {addr}：{e}（端口被占用？用 --port 换一个）"))?;
-            Some(tokio::spawn(crate::web::serve(app, listener, async move {
-                let _ = stop.wait_for(|s| *s).await;
-            })))
-        };
-        super::wait_for_signal().await;
-        eprintln!("收到停止信号：等待正在运行的任务处理完当前文件……");
-        cancel.cancel();
-        let _ = tx.send(true);
-        let all = async {
-            if let Some(s) = sched {
-                let _ = s.await;
-            }
-            if let Some(w) = web {
-                match w.await {
-                    Ok(Err(e)) => eprintln!("编辑工作台出错：{e:#}"),
-                    Err(e) => eprintln!("编辑工作台异常结束：{e}"),
-                    Ok(Ok(())) => {}
+        {
+            let cancel = Cancel::new();
+            let (tx, rx) = watch::channel(false);
+            let sched = if a.no_schedule {
+                None
+            } else {
+                Some(tokio::spawn(schedule::run_scheduler(
+                    project.clone(),
+                    cancel.clone(),
+                    rx.clone(),
+                )))
+            };
+            let web = if a.no_web {
+                None
+            } else {
+                let app = crate::web::App::new(project, cancel.clone(), a.secure_cookie);
+                let addr = std::net::SocketAddr::new(a.bind, a.port);
+                let mut stop = rx;
+                // Started before waiting: a port already in use fails `serve` at once.
+                let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+                    anyhow::anyhow!("无法监听 {addr}：{e}（端口被占用？用 --port 换一个）")
+                })?;
+                Some(tokio::spawn(crate::web::serve(app, listener, async move {
+                    let _ = stop.wait_for(|s| *s).await;
+                })))
+            };
+            super::wait_for_signal().await;
+            eprintln!("收到停止信号：等待正在运行的任务处理完当前文件……");
+            cancel.cancel();
+            let _ = tx.send(true);
+            let all = async {
+                if let Some(s) = sched {
+                    let _ = s.await;
+                }
+                if let Some(w) = web {
+                    match w.await {
+                        Ok(Err(e)) => eprintln!("编辑工作台出错：{e:#}"),
+                        Err(e) => eprintln!("编辑工作台异常结束：{e}"),
+                        Ok(Ok(())) => {}
+                    }
+                }
+            };
+            tokio::select! {
+                _ = all => {}
+                _ = super::wait_for_signal() => {
+                    eprintln!("再次收到停止信号，立即退出。");
+                    std::process::exit(130);
                 }
             }
-        };
-        tokio::select! {
-            _ = all => {}
-            _ = super::wait_for_signal() => {
-                eprintln!("再次收到停止信号，立即退出。");
-                std::process::exit(130);
-            }
         }
-        })
+        anyhow::Ok(())
     })?;
     eprintln!("caibian serve 已停止。");
     Ok(ExitCode::SUCCESS)

@@ -90,7 +90,9 @@ pub fn exec(g: &Global, a: Args) -> anyhow::Result<ExitCode> {
                         .registry
                         .resolve(&u)
                         .map(|d| d.name.clone())
-                        .ok_or_else(|| anyhow::anyhow!("未登记的单位「{u}」（见 caibian.toml 的 [[units]]）"))?,
+                        .ok_or_else(|| {
+                            anyhow::anyhow!("未登记的单位「{u}」（见 caibian.toml 的 [[units]]）")
+                        })?,
                 ),
                 None => None,
             };

@@ -192,7 +192,11 @@ impl Store {
             ListSort::Newest | ListSort::Oldest => format!(
                 "SELECT i.id FROM items i {cond} ORDER BY i.collected_at {0}, i.id {0}
                  LIMIT {limit} OFFSET {1}",
-                if f.sort == ListSort::Newest { "DESC" } else { "ASC" },
+                if f.sort == ListSort::Newest {
+                    "DESC"
+                } else {
+                    "ASC"
+                },
                 f.offset
             ),
         };

@@ -56,7 +56,9 @@ impl FromStr for Role {
         [Role::Admin, Role::Editor, Role::Unit]
             .into_iter()
             .find(|r| r.as_str() == s || r.label() == s)
-            .ok_or_else(|| format!("未知的角色「{s}」（可选：admin/管理员、editor/编辑、unit/报送单位）"))
+            .ok_or_else(|| {
+                format!("未知的角色「{s}」（可选：admin/管理员、editor/编辑、unit/报送单位）")
+            })
     }
 }
 
@@ -150,7 +152,11 @@ impl Store {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![
                     name,
-                    if display.trim().is_empty() { name } else { display.trim() },
+                    if display.trim().is_empty() {
+                        name
+                    } else {
+                        display.trim()
+                    },
                     role.as_str(),
                     unit_id,
                     password_hash,
@@ -229,7 +235,9 @@ impl Store {
         let tx = self.write()?;
         let role: Option<String> = tx
             .tx
-            .query_row("SELECT role FROM users WHERE name = ?1", [name], |r| r.get(0))
+            .query_row("SELECT role FROM users WHERE name = ?1", [name], |r| {
+                r.get(0)
+            })
             .optional()
             .map_err(|e| tx.err(e))?;
         let Some(role) = role else {
@@ -245,9 +253,7 @@ impl Store {
                 )
                 .map_err(|e| tx.err(e))?;
             if admins == 0 {
-                return Err(StoreError::Invalid(
-                    "不能停用最后一个管理员账号".into(),
-                ));
+                return Err(StoreError::Invalid("不能停用最后一个管理员账号".into()));
             }
         }
         tx.tx
@@ -261,7 +267,11 @@ impl Store {
                 .execute("DELETE FROM sessions WHERE user_name = ?1", [name])
                 .map_err(|e| tx.err(e))?;
         }
-        let action = if disabled { "user-disable" } else { "user-enable" };
+        let action = if disabled {
+            "user-disable"
+        } else {
+            "user-enable"
+        };
         log_activity(&tx, &now(), actor, action, Some(name), None)?;
         tx.commit()
     }

@@ -51,7 +51,9 @@ fn nonempty(s: &Option<String>) -> Option<String> {
 /// UTC start of a local day (RFC 3339), `days` later.
 fn day_start(app: &App, s: &str, field: &str, days: i64) -> WebResult<String> {
     let d = chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| {
-        WebError::BadRequest(format!("{field}「{s}」不是日期（应为 2026-11-20 这样的格式）"))
+        WebError::BadRequest(format!(
+            "{field}「{s}」不是日期（应为 2026-11-20 这样的格式）"
+        ))
     })?;
     let d = d + chrono::Duration::days(days);
     let local = d
@@ -73,7 +75,9 @@ impl ListQuery {
             None => None,
             Some(k) => Some(
                 crate::index::query::kind_value(&k)
-                    .ok_or_else(|| WebError::BadRequest(format!("未知的类型「{k}」（可选：报送、新闻）")))?
+                    .ok_or_else(|| {
+                        WebError::BadRequest(format!("未知的类型「{k}」（可选：报送、新闻）"))
+                    })?
                     .to_string(),
             ),
         };
@@ -158,7 +162,10 @@ pub async fn page(
     let cfg = &app.project.config;
     let units: Vec<String> = cfg.units.iter().map(|u| u.name.clone()).collect();
     let sections: Vec<String> = cfg.sections.iter().map(|s| s.name.clone()).collect();
-    let statuses: Vec<(&str, &str)> = Status::ALL.iter().map(|s| (s.as_str(), s.label())).collect();
+    let statuses: Vec<(&str, &str)> = Status::ALL
+        .iter()
+        .map(|s| (s.as_str(), s.label()))
+        .collect();
     let page = q.page.unwrap_or(1).max(1);
     render::page(
         &auth,
@@ -222,5 +229,8 @@ pub async fn bulk(
         Ok(())
     })
     .await?;
-    Ok(render::done(&back, &format!("已将 {n} 篇稿件设为「{}」", to.label())))
+    Ok(render::done(
+        &back,
+        &format!("已将 {n} 篇稿件设为「{}」", to.label()),
+    ))
 }

@@ -19,10 +19,7 @@ use crate::cli::issue as ops;
 use crate::config::PublicationDef;
 use crate::store::{Issue, IssueEdit, IssueKey, Move, Store};
 
-pub async fn list(
-    State(app): State<Arc<App>>,
-    Editor(auth): Editor,
-) -> WebResult<Response> {
+pub async fn list(State(app): State<Arc<App>>, Editor(auth): Editor) -> WebResult<Response> {
     let pubs = app
         .run(|app, s| {
             let mut out = Vec::new();
@@ -90,9 +87,10 @@ pub async fn create(
                 .and_then(|y| y.parse().ok())
                 .ok_or_else(|| WebError::BadRequest(format!("日期「{date}」无效")))?;
             let number = match f.number.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
-                Some(n) => Some(n.parse::<i64>().map_err(|_| {
-                    WebError::BadRequest(format!("期号「{n}」应为数字"))
-                })?),
+                Some(n) => Some(
+                    n.parse::<i64>()
+                        .map_err(|_| WebError::BadRequest(format!("期号「{n}」应为数字")))?,
+                ),
                 None => None,
             };
             Ok(s.create_issue(
@@ -191,12 +189,7 @@ pub async fn page(
             })
         })
         .await?;
-    render::page(
-        &auth,
-        "issue.html",
-        "issues",
-        ctx,
-    )
+    render::page(&auth, "issue.html", "issues", ctx)
 }
 
 /// Runs a change to a draft issue and sends the editor back to it.
@@ -279,10 +272,15 @@ pub async fn remove(
     Form(f): Form<IdForm>,
 ) -> WebResult<Response> {
     let who = auth.user.name.clone();
-    change(app, key, "已撤下，采用记录已撤销".into(), move |_, s, p, issue| {
-        s.remove_from_issue(issue, std::slice::from_ref(&f.id), &outlet(p)?, &who)?;
-        Ok(())
-    })
+    change(
+        app,
+        key,
+        "已撤下，采用记录已撤销".into(),
+        move |_, s, p, issue| {
+            s.remove_from_issue(issue, std::slice::from_ref(&f.id), &outlet(p)?, &who)?;
+            Ok(())
+        },
+    )
     .await
 }
 
@@ -345,14 +343,19 @@ pub async fn lead(
     Form(f): Form<IdForm>,
 ) -> WebResult<Response> {
     let who = auth.user.name.clone();
-    change(app, key, "已设为本期头条".into(), move |_, s, p, issue| {
-        let edit = IssueEdit {
-            lead_item: Some(Some(f.id.clone())),
-            ..IssueEdit::default()
-        };
-        s.edit_issue(issue, &edit, &outlet(p)?, &who)?;
-        Ok(())
-    })
+    change(
+        app,
+        key,
+        "已设为本期头条".into(),
+        move |_, s, p, issue| {
+            let edit = IssueEdit {
+                lead_item: Some(Some(f.id.clone())),
+                ..IssueEdit::default()
+            };
+            s.edit_issue(issue, &edit, &outlet(p)?, &who)?;
+            Ok(())
+        },
+    )
     .await
 }
 
@@ -409,10 +412,15 @@ pub async fn revise(
         return Err(WebError::BadRequest("修订必须写明理由".into()));
     }
     let who = auth.user.name.clone();
-    change(app, key, "已建立修订稿".into(), move |_, s, _, issue| {
-        s.revise_issue(issue, f.reason.trim(), &who)?;
-        Ok(())
-    })
+    change(
+        app,
+        key,
+        "已建立修订稿".into(),
+        move |_, s, _, issue| {
+            s.revise_issue(issue, f.reason.trim(), &who)?;
+            Ok(())
+        },
+    )
     .await
 }
 
@@ -449,7 +457,10 @@ pub async fn pdf(
         .await?;
     let mut res = bytes.into_response();
     let h = res.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/pdf"),
+    );
     if let Ok(v) = HeaderValue::from_str(&format!(
         "inline; filename*=UTF-8''{}",
         percent_encoding::utf8_percent_encode(&name, percent_encoding::NON_ALPHANUMERIC)

@@ -18,7 +18,12 @@ use crate::store::{How, ItemFull, Level, Medium, NewAdoption, Role, Status, Stor
 /// id is "not found", exactly as for an id that does not exist.
 pub fn visible(store: &Store, auth: &Auth, id: &str) -> WebResult<ItemFull> {
     let item = store.item_full(id)?.ok_or(WebError::NotFound)?;
-    if auth.user.role == Role::Unit && item.unit.as_deref().is_none_or(|u| Some(u) != auth.user.unit.as_deref()) {
+    if auth.user.role == Role::Unit
+        && item
+            .unit
+            .as_deref()
+            .is_none_or(|u| Some(u) != auth.user.unit.as_deref())
+    {
         return Err(WebError::NotFound);
     }
     Ok(item)
@@ -44,16 +49,19 @@ pub async fn page(
                     .into_iter()
                     .filter(|e| e.action == "collected" || e.action == "status")
                     .collect();
-                return Ok(context! { item => ser(item), body_html => html, audit => ser(audit),
-                                     adoptions => ser(adoptions), instructions => ser(instructions) });
+                return Ok(
+                    context! { item => ser(item), body_html => html, audit => ser(audit),
+                    adoptions => ser(adoptions), instructions => ser(instructions) },
+                );
             }
-            let value =
-                crate::score::value::score(s, &app.project.config.value, &id, today(app))?;
+            let value = crate::score::value::score(s, &app.project.config.value, &id, today(app))?;
             let similar = match s.most_similar_earlier(&id)? {
                 Some(sim) => {
                     let title = s.item_full(&sim.id)?.map(|i| i.title);
-                    Some(context! { id => sim.id, status => sim.status, title => title,
-                                    pct => (sim.containment * 100.0).round() })
+                    Some(
+                        context! { id => sim.id, status => sim.status, title => title,
+                        pct => (sim.containment * 100.0).round() },
+                    )
                 }
                 None => None,
             };
@@ -90,7 +98,9 @@ pub async fn page(
 }
 
 fn today(app: &App) -> chrono::NaiveDate {
-    chrono::Utc::now().with_timezone(&app.project.tz()).date_naive()
+    chrono::Utc::now()
+        .with_timezone(&app.project.tz())
+        .date_naive()
 }
 
 fn back(id: &str) -> String {
@@ -125,7 +135,11 @@ pub async fn edit(
         .await?;
     Ok(render::done(
         &back(&id),
-        if changed { "已保存修改" } else { "没有改动" },
+        if changed {
+            "已保存修改"
+        } else {
+            "没有改动"
+        },
     ))
 }
 
@@ -142,13 +156,18 @@ pub async fn status(
 ) -> WebResult<Response> {
     let to: Status = f.to.parse().map_err(WebError::BadRequest)?;
     if to == Status::Returned {
-        return Err(WebError::BadRequest("退稿请用「退稿」表单并写明理由".into()));
+        return Err(WebError::BadRequest(
+            "退稿请用「退稿」表单并写明理由".into(),
+        ));
     }
     let who = auth.user.name.clone();
     let i = id.clone();
     app.run(move |_, s| Ok(s.set_status(&i, to, &who, None)?))
         .await?;
-    Ok(render::done(&back(&id), &format!("已设为「{}」", to.label())))
+    Ok(render::done(
+        &back(&id),
+        &format!("已设为「{}」", to.label()),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -167,10 +186,8 @@ pub async fn return_item(
     }
     let who = auth.user.name.clone();
     let i = id.clone();
-    app.run(move |_, s| {
-        Ok(s.set_status(&i, Status::Returned, &who, Some(f.reason.trim()))?)
-    })
-    .await?;
+    app.run(move |_, s| Ok(s.set_status(&i, Status::Returned, &who, Some(f.reason.trim()))?))
+        .await?;
     Ok(render::done(&back(&id), "已退稿，理由已记录"))
 }
 

@@ -14,10 +14,7 @@ use super::{App, WebError, WebResult, render};
 use crate::collect::Silent;
 use crate::pipeline::{self, Trigger};
 
-pub async fn page(
-    State(app): State<Arc<App>>,
-    Editor(auth): Editor,
-) -> WebResult<Response> {
+pub async fn page(State(app): State<Arc<App>>, Editor(auth): Editor) -> WebResult<Response> {
     let (runs, health) = app
         .run(|_, s| Ok((s.runs(None, 40)?, s.source_health()?)))
         .await?;
@@ -88,18 +85,22 @@ pub async fn run_now(
     let job = app.clone();
     let n = name.clone();
     tokio::task::spawn_blocking(move || {
-        let res = job.project.open_store().map_err(|e| e.to_string()).and_then(|mut s| {
-            pipeline::run(
-                &job.project,
-                &mut s,
-                &job.project.pipelines[idx],
-                Trigger::Manual,
-                None,
-                &job.cancel,
-                &Silent,
-            )
+        let res = job
+            .project
+            .open_store()
             .map_err(|e| e.to_string())
-        });
+            .and_then(|mut s| {
+                pipeline::run(
+                    &job.project,
+                    &mut s,
+                    &job.project.pipelines[idx],
+                    Trigger::Manual,
+                    None,
+                    &job.cancel,
+                    &Silent,
+                )
+                .map_err(|e| e.to_string())
+            });
         if let Err(e) = res {
             tracing::warn!("流水线「{n}」没有运行：{e}");
         }

@@ -130,14 +130,18 @@ impl Pool {
             g = self.freed.wait(g).map_err(poisoned)?;
         }
         drop(g);
-        let opened = self.project.open_store().map_err(WebError::from).and_then(|s| {
-            // Pages read many index entries per request: map the file instead of copying
-            // each page in (the mapping is the OS's file cache, shared, not process memory).
-            s.conn()
-                .execute_batch("PRAGMA mmap_size = 268435456; PRAGMA cache_size = -16000;")
-                .map_err(|e| WebError::Other(format!("数据库设置失败：{e}")))?;
-            Ok(s)
-        });
+        let opened = self
+            .project
+            .open_store()
+            .map_err(WebError::from)
+            .and_then(|s| {
+                // Pages read many index entries per request: map the file instead of copying
+                // each page in (the mapping is the OS's file cache, shared, not process memory).
+                s.conn()
+                    .execute_batch("PRAGMA mmap_size = 268435456; PRAGMA cache_size = -16000;")
+                    .map_err(|e| WebError::Other(format!("数据库设置失败：{e}")))?;
+                Ok(s)
+            });
         if opened.is_err() {
             self.forget();
         }
@@ -309,13 +313,22 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/issues", get(issues::list))
         .route("/issues/new", post(issues::create))
         .route("/issues/{publication}/{year}/{number}", get(issues::page))
-        .route("/issues/{publication}/{year}/{number}/add", post(issues::add))
+        .route(
+            "/issues/{publication}/{year}/{number}/add",
+            post(issues::add),
+        )
         .route(
             "/issues/{publication}/{year}/{number}/remove",
             post(issues::remove),
         )
-        .route("/issues/{publication}/{year}/{number}/move", post(issues::move_entry))
-        .route("/issues/{publication}/{year}/{number}/lead", post(issues::lead))
+        .route(
+            "/issues/{publication}/{year}/{number}/move",
+            post(issues::move_entry),
+        )
+        .route(
+            "/issues/{publication}/{year}/{number}/lead",
+            post(issues::lead),
+        )
         .route(
             "/issues/{publication}/{year}/{number}/publish",
             post(issues::publish),
@@ -324,7 +337,10 @@ pub fn router(app: Arc<App>) -> Router {
             "/issues/{publication}/{year}/{number}/revise",
             post(issues::revise),
         )
-        .route("/issues/{publication}/{year}/{number}/pdf", get(issues::pdf))
+        .route(
+            "/issues/{publication}/{year}/{number}/pdf",
+            get(issues::pdf),
+        )
         .route("/rank", get(rank::page))
         .route("/rank.xlsx", get(rank::xlsx))
         .route("/jobs", get(jobs::page))
@@ -346,7 +362,10 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/items/{id}", get(api::item))
         .route("/api/search", get(api::search))
         .fallback(|| async { WebError::NotFound })
-        .layer(axum::middleware::from_fn_with_state(app.clone(), auth::guard))
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            auth::guard,
+        ))
         .layer(axum::middleware::map_response(headers))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(tower_http::compression::CompressionLayer::new().gzip(true))

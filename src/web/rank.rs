@@ -95,7 +95,13 @@ pub async fn xlsx(
             let lines = crate::cli::points::ledger_lines(&app.project, &p, by_writer, None)
                 .map_err(|e| WebError::BadRequest(format!("{e:#}")))?;
             let rows = score::rank(&lines, &p, by_writer);
-            Ok(crate::cli::rank::xlsx(&app.project, &p, by_writer, &rows, &lines)?)
+            Ok(crate::cli::rank::xlsx(
+                &app.project,
+                &p,
+                by_writer,
+                &rows,
+                &lines,
+            )?)
         })
         .await?;
     let name = format!(

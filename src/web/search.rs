@@ -55,7 +55,9 @@ impl SearchQuery {
         if let Some(k) = val(&self.kind) {
             f.kinds.push(
                 kind_value(k)
-                    .ok_or_else(|| WebError::BadRequest(format!("未知的类型「{k}」（可选：报送、新闻）")))?
+                    .ok_or_else(|| {
+                        WebError::BadRequest(format!("未知的类型「{k}」（可选：报送、新闻）"))
+                    })?
                     .to_string(),
             );
         }
@@ -72,7 +74,10 @@ impl SearchQuery {
             f.date_from = from;
             f.date_to = to;
         }
-        let per = self.per_page.unwrap_or(PER_PAGE).clamp(1, crate::index::MAX_PAGE);
+        let per = self
+            .per_page
+            .unwrap_or(PER_PAGE)
+            .clamp(1, crate::index::MAX_PAGE);
         Ok(SearchRequest {
             query: val(&self.q).unwrap_or("").to_string(),
             filters: f,
@@ -130,7 +135,11 @@ impl SearchQuery {
 }
 
 /// Runs a search from the web (page or API); a reporter's is confined to its unit.
-pub async fn run(app: &Arc<App>, q: &SearchQuery, only_unit: Option<String>) -> WebResult<SearchResults> {
+pub async fn run(
+    app: &Arc<App>,
+    q: &SearchQuery,
+    only_unit: Option<String>,
+) -> WebResult<SearchResults> {
     let req = q.request(only_unit)?;
     app.run(move |app, s| app.search(s, &req)).await
 }
@@ -146,7 +155,10 @@ pub async fn page(
     } else {
         None
     };
-    let per = q.per_page.unwrap_or(PER_PAGE).clamp(1, crate::index::MAX_PAGE);
+    let per = q
+        .per_page
+        .unwrap_or(PER_PAGE)
+        .clamp(1, crate::index::MAX_PAGE);
     let hits: Vec<_> = res
         .as_ref()
         .map(|r| {

@@ -14,10 +14,7 @@ use super::auth::Editor;
 use super::{App, WebError, WebResult, render};
 use crate::site::{self, publish};
 
-pub async fn page(
-    State(app): State<Arc<App>>,
-    Editor(auth): Editor,
-) -> WebResult<Response> {
+pub async fn page(State(app): State<Arc<App>>, Editor(auth): Editor) -> WebResult<Response> {
     let (released, waiting) = app
         .run(|_, s| {
             let items = s.site_items()?;
@@ -66,8 +63,13 @@ pub async fn build(
             let input = site::content::from_store(s, &app.project)?;
             let theme = site::Theme::load(&app.project.root.join("site"))
                 .map_err(|e| WebError::Other(e.to_string()))?;
-            let r = site::build(&input, &theme, &app.project.site_layout(), f.force.is_some())
-                .map_err(|e| WebError::Other(e.to_string()))?;
+            let r = site::build(
+                &input,
+                &theme,
+                &app.project.site_layout(),
+                f.force.is_some(),
+            )
+            .map_err(|e| WebError::Other(e.to_string()))?;
             let note = format!("{} 篇，新生成 {} 个文件", r.articles, r.written);
             s.log_activity(&who, "site-build", None, Some(&note))?;
             Ok(r)

@@ -18,8 +18,8 @@ use super::auth::Member;
 use super::inbox::ListQuery;
 use super::render::ser;
 use super::{App, Auth, WebError, WebResult, render};
-use crate::collect::Silent;
 use crate::collect::FrontMatter;
+use crate::collect::Silent;
 use crate::pipeline::{self, SourceDef, Trigger};
 use crate::store::Role;
 
@@ -151,7 +151,10 @@ pub async fn submit(
         if data.len() > MAX_UPLOAD {
             return Err(WebError::BadRequest("文件超过 30 MB".into()));
         }
-        let ext = fname.rsplit_once('.').map(|(_, e)| e.to_string()).unwrap_or_default();
+        let ext = fname
+            .rsplit_once('.')
+            .map(|(_, e)| e.to_string())
+            .unwrap_or_default();
         if !["docx", "md", "txt"].contains(&ext.as_str()) {
             return Err(WebError::BadRequest(format!(
                 "不支持的文件类型「{fname}」：请上传 .docx、.md 或 .txt"
@@ -196,7 +199,11 @@ pub async fn submit(
                 .files_with_hash(&hash)?
                 .into_iter()
                 .find(|f| f.original_path == rel && f.source == source);
-            Ok((written, record, ran.map(|r| r.map(|_| ()).map_err(|e| e.to_string()))))
+            Ok((
+                written,
+                record,
+                ran.map(|r| r.map(|_| ()).map_err(|e| e.to_string())),
+            ))
         })
         .await?;
     let (written, record, ran) = outcome;
@@ -247,7 +254,11 @@ fn markdown(f: &SubmitForm, unit: &str) -> WebResult<Vec<u8>> {
         ..FrontMatter::default()
     };
     let toml = toml::to_string(&fm).map_err(|e| WebError::Other(e.to_string()))?;
-    Ok(format!("+++\n{toml}+++\n\n{}\n", f.body.replace("\r\n", "\n").trim()).into_bytes())
+    Ok(format!(
+        "+++\n{toml}+++\n\n{}\n",
+        f.body.replace("\r\n", "\n").trim()
+    )
+    .into_bytes())
 }
 
 /// The first inbox source of the project: (its name, its folder).

@@ -14,13 +14,8 @@ use super::render::ser;
 use super::{App, WebError, WebResult, render};
 use crate::store::Role;
 
-pub async fn page(
-    State(app): State<Arc<App>>,
-    Admin(auth): Admin,
-) -> WebResult<Response> {
-    let (users, log) = app
-        .run(|_, s| Ok((s.users()?, s.activities(100)?)))
-        .await?;
+pub async fn page(State(app): State<Arc<App>>, Admin(auth): Admin) -> WebResult<Response> {
+    let (users, log) = app.run(|_, s| Ok((s.users()?, s.activities(100)?))).await?;
     let units: Vec<String> = app
         .project
         .config

@@ -21,9 +21,21 @@ pub fn web_project() -> tempfile::TempDir {
     ok(p, &["rules", "--init", "R1", "--year", &year]);
     for (name, pw, args) in [
         ("admin", "adminpass1", vec!["--role", "admin"]),
-        ("bianji", "editorpass1", vec!["--role", "editor", "--display", "李编辑"]),
-        ("jia", "unitpass12", vec!["--role", "unit", "--unit", "西湖县人大常委会"]),
-        ("yi", "unitpass34", vec!["--role", "unit", "--unit", "东城区人大常委会"]),
+        (
+            "bianji",
+            "editorpass1",
+            vec!["--role", "editor", "--display", "李编辑"],
+        ),
+        (
+            "jia",
+            "unitpass12",
+            vec!["--role", "unit", "--unit", "西湖县人大常委会"],
+        ),
+        (
+            "yi",
+            "unitpass34",
+            vec!["--role", "unit", "--unit", "东城区人大常委会"],
+        ),
     ] {
         let mut a = vec!["user", "add", name];
         a.extend(args);
@@ -78,7 +90,10 @@ impl Server {
             if let Some(st) = self.child.try_wait().unwrap() {
                 return st;
             }
-            assert!(t.elapsed() < Duration::from_secs(30), "serve did not stop on SIGTERM");
+            assert!(
+                t.elapsed() < Duration::from_secs(30),
+                "serve did not stop on SIGTERM"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -134,7 +149,8 @@ pub fn request(
 ) -> Resp {
     let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
-    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n");
+    let mut head =
+        format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n");
     if let Some(c) = cookie {
         head.push_str(&format!("Cookie: {c}\r\n"));
     }
@@ -175,7 +191,11 @@ pub fn request(
         loop {
             let nl = rest.windows(2).position(|w| w == b"\r\n").unwrap();
             let size = usize::from_str_radix(
-                String::from_utf8_lossy(&rest[..nl]).split(';').next().unwrap().trim(),
+                String::from_utf8_lossy(&rest[..nl])
+                    .split(';')
+                    .next()
+                    .unwrap()
+                    .trim(),
                 16,
             )
             .unwrap();
@@ -231,7 +251,12 @@ pub fn enc(s: &str) -> String {
 
 /// Logs in; returns the Cookie header value of the new session.
 pub fn login(port: u16, name: &str, password: &str) -> String {
-    let r = post_form(port, "/login", None, &[("name", name), ("password", password)]);
+    let r = post_form(
+        port,
+        "/login",
+        None,
+        &[("name", name), ("password", password)],
+    );
     assert_eq!(r.status, 303, "login of {name} failed: {}", r.text());
     let c = r.header("set-cookie").expect("session cookie");
     c.split(';').next().unwrap().to_string()
