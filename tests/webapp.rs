@@ -572,6 +572,32 @@ fn the_json_api_lists_filters_pages_and_searches() {
     assert_eq!(&head, b"HTTP/1.1 413");
     drop(c);
     let _ = writer.join();
+    // Two editors on one item: the later save over a newer change is refused, not lost.
+    let id = all["items"][0]["id"].as_str().unwrap().to_string();
+    let page = get(port, &format!("/items/{id}"), Some(&ed));
+    let t = page.text();
+    let v = t.split("name=\"version\" value=\"").nth(1).unwrap();
+    let version = v[..v.find('"').unwrap()].to_string();
+    let csrf = page.csrf();
+    let save = |title: &str, version: &str| {
+        post_form(
+            port,
+            &format!("/items/{id}/edit"),
+            Some(&ed),
+            &[
+                ("_csrf", &csrf),
+                ("version", version),
+                ("title", title),
+                ("body", "正文。"),
+            ],
+        )
+    };
+    assert_eq!(save("第一位编辑改的标题", &version).status, 303);
+    let late = save("第二位编辑改的标题", &version);
+    assert_eq!(late.status, 400, "{}", late.text());
+    assert!(late.text().contains("已被修改"));
+    let item = get(port, &format!("/api/items/{id}"), Some(&ed)).json();
+    assert_eq!(item["title"], "第一位编辑改的标题");
     // SIGTERM stops it cleanly.
     assert!(server.stop().success());
 }

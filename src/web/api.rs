@@ -19,7 +19,13 @@ fn json_err(e: WebError) -> Response {
 }
 
 fn own_unit(auth: &super::Auth) -> Option<String> {
-    (auth.user.role == Role::Unit).then(|| auth.user.unit.clone().unwrap_or_default())
+    // A reporter without a unit (the schema forbids it) matches nothing, never everything.
+    (auth.user.role == Role::Unit).then(|| {
+        auth.user
+            .unit
+            .clone()
+            .unwrap_or_else(|| "\u{0}没有单位".into())
+    })
 }
 
 pub async fn items(
@@ -46,9 +52,16 @@ pub async fn item(
     Member(auth): Member,
     Path(id): Path<String>,
 ) -> Response {
+    let reporter = auth.user.role == Role::Unit;
     app.run(move |_, s| super::item::visible(s, &auth, &id))
         .await
-        .map(|i| Json(i).into_response())
+        .map(|mut i| {
+            if reporter {
+                // Where the office keeps the original is the office's business.
+                i.raw_path = None;
+            }
+            Json(i).into_response()
+        })
         .unwrap_or_else(json_err)
 }
 

@@ -92,6 +92,43 @@ fn same(a: &str, b: &str) -> bool {
             == 0
 }
 
+/// The session's CSRF token as a page carries it: a fresh random mask, then the token XOR the
+/// mask (both hex). Every response shows different bytes, so a compressed page that also
+/// echoes what a user typed leaks nothing about the token by its length (BREACH).
+pub fn masked(csrf: &str) -> String {
+    let Some(token) = unhex(csrf) else {
+        return csrf.to_string();
+    };
+    let mut mask = vec![0u8; token.len()];
+    if getrandom::fill(&mut mask).is_err() {
+        return csrf.to_string();
+    }
+    let x: Vec<u8> = token.iter().zip(&mask).map(|(a, b)| a ^ b).collect();
+    format!("{}{}", hex(&mask), hex(&x))
+}
+
+fn unhex(s: &str) -> Option<Vec<u8>> {
+    if !s.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| s.get(i..i + 2).and_then(|b| u8::from_str_radix(b, 16).ok()))
+        .collect()
+}
+
+/// Whether `given` (masked as pages carry it, or plain) is the session's token `want`.
+fn token_ok(given: &str, want: &str) -> bool {
+    if given.len() == want.len() * 2
+        && let Some(b) = unhex(given)
+    {
+        let (mask, x) = b.split_at(b.len() / 2);
+        let plain: Vec<u8> = mask.iter().zip(x).map(|(m, v)| m ^ v).collect();
+        return same(&hex(&plain), want);
+    }
+    same(given, want)
+}
+
 fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(header::COOKIE)
@@ -189,7 +226,12 @@ fn refuse(msg: &str) -> Response {
 
 /// An Origin (or, failing that, Referer) header, when present, must name this host.
 fn same_origin(h: &HeaderMap) -> bool {
-    let Some(host) = h.get(header::HOST).and_then(|v| v.to_str().ok()) else {
+    // Behind a reverse proxy the browser's host is in X-Forwarded-Host.
+    let Some(host) = h
+        .get("x-forwarded-host")
+        .or_else(|| h.get(header::HOST))
+        .and_then(|v| v.to_str().ok())
+    else {
         return true;
     };
     let from = h
@@ -215,7 +257,7 @@ async fn csrf_ok(req: Request, want: &str) -> (bool, Option<Request>) {
         .get("x-csrf-token")
         .and_then(|v| v.to_str().ok())
     {
-        let ok = same(v, want);
+        let ok = token_ok(v, want);
         return (ok, Some(req));
     }
     let ctype = req
@@ -228,7 +270,7 @@ async fn csrf_ok(req: Request, want: &str) -> (bool, Option<Request>) {
         let ok = req.uri().query().is_some_and(|q| {
             form_urlencoded(q)
                 .iter()
-                .any(|(k, v)| k == "_csrf" && same(v, want))
+                .any(|(k, v)| k == "_csrf" && token_ok(v, want))
         });
         return (ok, Some(req));
     }
@@ -242,7 +284,7 @@ async fn csrf_ok(req: Request, want: &str) -> (bool, Option<Request>) {
     let ok = std::str::from_utf8(&bytes).is_ok_and(|s| {
         form_urlencoded(s)
             .iter()
-            .any(|(k, v)| k == "_csrf" && same(v, want))
+            .any(|(k, v)| k == "_csrf" && token_ok(v, want))
     });
     (ok, Some(Request::from_parts(parts, Body::from(bytes))))
 }
@@ -353,7 +395,15 @@ pub struct LoginForm {
 /// Where to go after logging in: only a path on this site.
 fn safe_next(next: Option<&str>) -> &str {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n,
+        // Browsers drop tabs and newlines from a Location and read `\` as `/`: `/\t/evil`
+        // would leave the site.
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.bytes().any(|b| b == b'\\' || b <= 0x20 || b == 0x7f) =>
+        {
+            n
+        }
         _ => "/",
     }
 }
@@ -379,6 +429,9 @@ pub async fn login(
             &f.name,
         );
     }
+    // Counted before checking, cleared on success: parallel guesses cannot all slip in
+    // before the first failure is recorded.
+    app.failed(&keys);
     let name = f.name.trim().to_string();
     let password = f.password.clone();
     let res = app
@@ -389,7 +442,8 @@ pub async fn login(
                 let _ = verify_password(&password, DUMMY_HASH);
                 return Ok(None);
             };
-            if user.disabled || !verify_password(&password, &hash) {
+            // The hash is checked first: a disabled account answers no faster than others.
+            if !verify_password(&password, &hash) || user.disabled {
                 return Ok(None);
             }
             let token = random_token()?;
@@ -400,7 +454,7 @@ pub async fn login(
         .await;
     match res {
         Ok(Some(token)) => {
-            app.forget(&keys);
+            app.succeeded(&keys);
             let secure = app.secure_cookie
                 || headers
                     .get("x-forwarded-proto")
@@ -416,15 +470,12 @@ pub async fn login(
             }
             res
         }
-        Ok(None) => {
-            app.failed(&keys);
-            render::login(
-                StatusCode::UNAUTHORIZED,
-                f.next.as_deref(),
-                Some("用户名或密码不正确，或账号已停用"),
-                &f.name,
-            )
-        }
+        Ok(None) => render::login(
+            StatusCode::UNAUTHORIZED,
+            f.next.as_deref(),
+            Some("用户名或密码不正确，或账号已停用"),
+            &f.name,
+        ),
         Err(e) => e.into_response(),
     }
 }
@@ -466,9 +517,15 @@ impl App {
         }
     }
 
-    fn forget(&self, keys: &[String]) {
+    /// A login that worked: its own attempt no longer counts for the address, and the name's
+    /// failures are forgotten. The address's other failures stay: one good account must not
+    /// wipe out guesses at other names.
+    fn succeeded(&self, keys: &[String]) {
         if let Ok(mut map) = self.limiter.lock() {
-            for k in keys {
+            if let Some(e) = map.get_mut(&keys[0]) {
+                e.0 = e.0.saturating_sub(1);
+            }
+            for k in &keys[1..] {
                 map.remove(k);
             }
         }
@@ -495,6 +552,19 @@ mod tests {
         assert_eq!(safe_next(Some("//evil.example/")), "/");
         assert_eq!(safe_next(Some("https://evil.example/")), "/");
         assert_eq!(safe_next(None), "/");
+        assert_eq!(safe_next(Some("/\t/evil.example")), "/");
+        assert_eq!(safe_next(Some("/\\evil.example")), "/");
+    }
+
+    #[test]
+    fn masked_tokens_check_out_and_differ_each_time() {
+        let t = random_token().unwrap();
+        let (a, b) = (masked(&t), masked(&t));
+        assert_ne!(a, b);
+        assert!(token_ok(&a, &t) && token_ok(&b, &t) && token_ok(&t, &t));
+        let other = random_token().unwrap();
+        assert!(!token_ok(&masked(&other), &t));
+        assert!(!token_ok("zz", &t));
     }
 
     #[test]

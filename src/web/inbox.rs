@@ -55,7 +55,9 @@ fn day_start(app: &App, s: &str, field: &str, days: i64) -> WebResult<String> {
             "{field}「{s}」不是日期（应为 2026-11-20 这样的格式）"
         ))
     })?;
-    let d = d + chrono::Duration::days(days);
+    let d = d
+        .checked_add_days(chrono::Days::new(days as u64))
+        .ok_or_else(|| WebError::BadRequest(format!("{field}「{s}」超出范围")))?;
     let local = d
         .and_hms_opt(0, 0, 0)
         .and_then(|t| t.and_local_timezone(app.project.tz()).earliest())
@@ -116,7 +118,7 @@ impl ListQuery {
                     )));
                 }
             },
-            offset: (self.page.unwrap_or(1).max(1) - 1).saturating_mul(per_page),
+            offset: (self.page.unwrap_or(1).clamp(1, 100_000) - 1) * per_page,
             limit: per_page,
         })
     }

@@ -113,6 +113,12 @@ pub struct EditForm {
     body: String,
     #[serde(default)]
     section: Option<String>,
+    #[serde(default)]
+    current_section: Option<String>,
+    /// The item's `updated_at` when the form was opened: a save over someone else's newer
+    /// change is refused instead of silently overwriting it.
+    #[serde(default)]
+    version: Option<String>,
 }
 
 pub async fn edit(
@@ -121,7 +127,13 @@ pub async fn edit(
     Path(id): Path<String>,
     Form(f): Form<EditForm>,
 ) -> WebResult<Response> {
-    if let Some(sec) = f.section.as_deref().filter(|s| !s.is_empty())
+    // A column no longer in the config may stay as it is (it is offered as the current
+    // value); any other must be a configured one.
+    let current = f.current_section.as_deref().unwrap_or("");
+    if let Some(sec) = f
+        .section
+        .as_deref()
+        .filter(|s| !s.is_empty() && *s != current)
         && !app.project.config.sections.iter().any(|d| d.name == sec)
     {
         return Err(WebError::BadRequest(format!("未知的栏目「{sec}」")));
@@ -131,7 +143,18 @@ pub async fn edit(
     let who = auth.user.name.clone();
     let i = id.clone();
     let changed = app
-        .run(move |_, s| Ok(s.edit_item(&i, &f.title, &body, f.section.as_deref(), &who)?))
+        .run(move |_, s| {
+            if let Some(v) = f.version.as_deref().filter(|v| !v.is_empty())
+                && let Some(now) = s.item_full(&i)?
+                && now.updated_at != v
+            {
+                return Err(WebError::BadRequest(format!(
+                    "这篇稿件在你打开编辑后已被修改（{}）：请刷新页面，在最新内容上重新修改",
+                    now.updated_at
+                )));
+            }
+            Ok(s.edit_item(&i, &f.title, &body, f.section.as_deref(), &who)?)
+        })
         .await?;
     Ok(render::done(
         &back(&id),

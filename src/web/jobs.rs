@@ -78,6 +78,16 @@ pub async fn run_now(
         }
         r.push(name.clone());
     }
+    /// Takes the name off the running list however the job ends (an error, a panic).
+    struct Running(Arc<App>, String);
+    impl Drop for Running {
+        fn drop(&mut self) {
+            if let Ok(mut r) = self.0.running.lock() {
+                r.retain(|x| *x != self.1);
+            }
+        }
+    }
+    let running = Running(app.clone(), name.clone());
     let who = auth.user.name.clone();
     let n = name.clone();
     app.run(move |_, s| Ok(s.log_activity(&who, "job-run", Some(&n), None)?))
@@ -85,6 +95,7 @@ pub async fn run_now(
     let job = app.clone();
     let n = name.clone();
     tokio::task::spawn_blocking(move || {
+        let _running = running;
         let res = job
             .project
             .open_store()
@@ -103,9 +114,6 @@ pub async fn run_now(
             });
         if let Err(e) = res {
             tracing::warn!("流水线「{n}」没有运行：{e}");
-        }
-        if let Ok(mut r) = job.running.lock() {
-            r.retain(|x| *x != n);
         }
     });
     Ok(render::done(

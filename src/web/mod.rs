@@ -193,6 +193,8 @@ pub struct App {
     fonts: Mutex<Option<Option<Fonts>>>,
     /// Pipelines started from the web and still running.
     running: Mutex<Vec<String>>,
+    /// Site builds and rollbacks, one at a time.
+    site_lock: Mutex<()>,
 }
 
 impl App {
@@ -210,6 +212,7 @@ impl App {
             secure_cookie,
             fonts: Mutex::new(None),
             running: Mutex::new(Vec::new()),
+            site_lock: Mutex::new(()),
         })
     }
 

@@ -107,7 +107,7 @@ pub fn page(auth: &Auth, name: &str, nav: &str, ctx: Value) -> WebResult<Respons
         me => ser(&auth.user),
         is_editor => auth.user.role.is_editor(),
         is_admin => auth.user.role == crate::store::Role::Admin,
-        csrf => &auth.csrf,
+        csrf => super::auth::masked(&auth.csrf),
         nav => nav,
         msg => &auth.flash,
         ..ctx

@@ -85,7 +85,7 @@ impl SearchQuery {
                 Some("date") => Sort::Date,
                 _ => Sort::Relevance,
             },
-            offset: (self.page.unwrap_or(1).max(1) - 1).saturating_mul(per),
+            offset: (self.page.unwrap_or(1).clamp(1, 100_000) - 1) * per,
             limit: per,
             only_unit,
         })
@@ -149,7 +149,9 @@ pub async fn page(
     Editor(auth): Editor,
     Query(q): Query<SearchQuery>,
 ) -> WebResult<Response> {
-    let asked = val(&q.q).is_some() || val(&q.unit).is_some() || val(&q.section).is_some();
+    let asked = [&q.q, &q.unit, &q.section, &q.kind, &q.status, &q.date]
+        .iter()
+        .any(|v| val(v).is_some());
     let res = if asked {
         Some(run(&app, &q, None).await?)
     } else {
@@ -217,6 +219,7 @@ pub async fn page(
             facets => facets,
             page => page,
             pages => pages,
+            first => (page - 1) * per + 1,
             prev => (page > 1).then(|| q.with("page", &(page - 1).to_string())),
             next => (page < pages).then(|| q.with("page", &(page + 1).to_string())),
             clear_unit => q.with("unit", ""),

@@ -58,22 +58,23 @@ pub async fn build(
     Form(f): Form<BuildForm>,
 ) -> WebResult<Response> {
     let who = auth.user.name.clone();
-    let r = app
-        .run(move |app, s| {
-            let input = site::content::from_store(s, &app.project)?;
-            let theme = site::Theme::load(&app.project.root.join("site"))
-                .map_err(|e| WebError::Other(e.to_string()))?;
-            let r = site::build(
-                &input,
-                &theme,
-                &app.project.site_layout(),
-                f.force.is_some(),
-            )
+    // Read the store with a pooled connection; build without one (a build takes seconds).
+    let input = app
+        .run(|app, s| Ok(site::content::from_store(s, &app.project)?))
+        .await?;
+    let a = app.clone();
+    let r = tokio::task::spawn_blocking(move || {
+        // One build or rollback at a time: two in the same second would share a folder.
+        let _one = a.site_lock.lock().unwrap_or_else(|p| p.into_inner());
+        let theme = site::Theme::load(&a.project.root.join("site"))
             .map_err(|e| WebError::Other(e.to_string()))?;
-            let note = format!("{} 篇，新生成 {} 个文件", r.articles, r.written);
-            s.log_activity(&who, "site-build", None, Some(&note))?;
-            Ok(r)
-        })
+        site::build(&input, &theme, &a.project.site_layout(), f.force.is_some())
+            .map_err(|e| WebError::Other(e.to_string()))
+    })
+    .await
+    .map_err(|e| WebError::Other(format!("内部错误：{e}")))??;
+    let note = format!("{} 篇，新生成 {} 个文件", r.articles, r.written);
+    app.run(move |_, s| Ok(s.log_activity(&who, "site-build", None, Some(&note))?))
         .await?;
     Ok(render::done(
         "/site",
@@ -85,9 +86,15 @@ pub async fn build(
 }
 
 pub async fn rollback(State(app): State<Arc<App>>, Editor(auth): Editor) -> WebResult<Response> {
-    let layout = app.project.site_layout();
-    let to = publish::rollback(&layout.builds, &layout.output)
-        .map_err(|e| WebError::BadRequest(e.to_string()))?;
+    let a = app.clone();
+    let to = tokio::task::spawn_blocking(move || {
+        let _one = a.site_lock.lock().unwrap_or_else(|p| p.into_inner());
+        let layout = a.project.site_layout();
+        publish::rollback(&layout.builds, &layout.output)
+            .map_err(|e| WebError::BadRequest(e.to_string()))
+    })
+    .await
+    .map_err(|e| WebError::Other(format!("内部错误：{e}")))??;
     let name = to
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -103,8 +110,10 @@ pub async fn preview_root(state: State<Arc<App>>, e: Editor) -> WebResult<Respon
     preview(state, e, Path(String::new())).await
 }
 
-/// The published site as a web server would serve it, under /site/preview/. Its own pages
-/// use inline data and scripts of the theme: they get the site's policy, not the app's.
+/// The published site as a web server would serve it, under /site/preview/. Its pages run the
+/// theme's scripts, so they are sandboxed into an origin of their own: nothing published can
+/// act with the editor's session (the site's search, which fetches from its own origin, does
+/// not work in this preview; `caibian preview` serves the site as it is).
 pub async fn preview(
     State(app): State<Arc<App>>,
     Editor(_): Editor,
@@ -138,7 +147,7 @@ pub async fn preview(
     };
     res.headers_mut().insert(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("frame-ancestors 'self'"),
+        HeaderValue::from_static("sandbox allow-scripts allow-popups; frame-ancestors 'self'"),
     );
     Ok(res)
 }

@@ -26,8 +26,15 @@ use crate::store::Role;
 /// Largest upload accepted (the inbox itself takes files up to 64 MB).
 const MAX_UPLOAD: usize = 30 * 1024 * 1024;
 
+/// A reporter's unit. A reporter without one (the schema forbids it) would see nothing:
+/// an empty unit name matches no item, and is never read as "no filter".
 fn reporter(auth: &Auth) -> Option<String> {
-    (auth.user.role == Role::Unit).then(|| auth.user.unit.clone().unwrap_or_default())
+    (auth.user.role == Role::Unit).then(|| {
+        auth.user
+            .unit
+            .clone()
+            .unwrap_or_else(|| "\u{0}没有单位".into())
+    })
 }
 
 pub async fn my_items(
@@ -177,35 +184,54 @@ pub async fn submit(
         ("md".to_string(), markdown(&f, &unit)?)
     };
     let who = auth.user.name.clone();
-    let outcome = app
-        .run(move |app, s| {
-            let (written, rel, source) = write_to_inbox(app, &unit, &who, &ext, &bytes)?;
+    let me = unit.clone();
+    let outcome = tokio::task::spawn_blocking({
+        let app = app.clone();
+        move || -> WebResult<_> {
+            let (written, rel, source, idx) = write_to_inbox(&app, &unit, &who, &ext, &bytes)?;
+            // Its own connection: a pipeline run takes seconds, and the pooled ones serve
+            // every page.
+            let mut s = app.project.open_store()?;
             s.log_activity(&who, "submit", Some(&rel), None)?;
-            let hash = crate::text::sha256_hex(&bytes);
             // Run the inbox pipeline now; if it is already running, that run or the next
             // one takes the file.
-            let ran = pipeline_for(app, &source).map(|idx| {
-                pipeline::run(
-                    &app.project,
-                    s,
-                    &app.project.pipelines[idx],
-                    Trigger::Manual,
-                    None,
-                    &app.cancel,
-                    &Silent,
-                )
-            });
+            let ran = pipeline::run(
+                &app.project,
+                &mut s,
+                &app.project.pipelines[idx],
+                Trigger::Manual,
+                None,
+                &app.cancel,
+                &Silent,
+            )
+            .map(|_| ())
+            .map_err(|e| e.to_string());
+            let hash = crate::text::sha256_hex(&bytes);
             let record = s
                 .files_with_hash(&hash)?
                 .into_iter()
                 .find(|f| f.original_path == rel && f.source == source);
-            Ok((
-                written,
-                record,
-                ran.map(|r| r.map(|_| ()).map_err(|e| e.to_string())),
-            ))
-        })
-        .await?;
+            // A duplicate of another unit's item is named without its number: that item is
+            // not the reporter's to open.
+            let own = |id: &str| -> WebResult<bool> {
+                Ok(s.item_full(id)?.and_then(|i| i.unit).as_deref() == Some(me.as_str()))
+            };
+            let record = match record {
+                Some(mut r) => {
+                    if let Some(id) = r.item_id.clone()
+                        && !own(&id)?
+                    {
+                        r.item_id = None;
+                    }
+                    Some(r)
+                }
+                None => None,
+            };
+            Ok((written, record, ran))
+        }
+    })
+    .await
+    .map_err(|e| WebError::Other(format!("内部错误：{e}")))??;
     let (written, record, ran) = outcome;
     let ctx = match record {
         Some(r) => context! {
@@ -214,7 +240,7 @@ pub async fn submit(
         },
         None => context! {
             outcome => "waiting",
-            note => ran.and_then(|r| r.err()),
+            note => ran.err(),
             file => written.display().to_string(),
         },
     };
@@ -261,9 +287,14 @@ fn markdown(f: &SubmitForm, unit: &str) -> WebResult<Vec<u8>> {
     .into_bytes())
 }
 
-/// The first inbox source of the project: (its name, its folder).
-fn inbox(app: &App) -> WebResult<(String, PathBuf)> {
-    for p in &app.project.pipelines {
+/// Where web submissions go: the first inbox source of an enabled pipeline — (the pipeline's
+/// index, the source's name, its folder). Chosen together, so the file lands where that
+/// pipeline's runs read.
+fn inbox(app: &App) -> WebResult<(usize, String, PathBuf)> {
+    for (idx, p) in app.project.pipelines.iter().enumerate() {
+        if !p.def.enabled {
+            continue;
+        }
         for s in &p.def.sources {
             if let SourceDef::Inbox(d) = s {
                 let name = d.name.clone().unwrap_or_else(|| "inbox".into());
@@ -272,23 +303,14 @@ fn inbox(app: &App) -> WebResult<(String, PathBuf)> {
                 } else {
                     app.project.root.join(&d.path)
                 };
-                return Ok((name, path));
+                return Ok((idx, name, path));
             }
         }
     }
     Err(WebError::Other(
-        "项目没有收件箱（pipelines/ 中没有 type = \"inbox\" 的来源），无法接收报送".into(),
+        "项目没有启用的收件箱（pipelines/ 中没有启用的、含 type = \"inbox\" 来源的流水线），无法接收报送"
+            .into(),
     ))
-}
-
-fn pipeline_for(app: &App, source: &str) -> Option<usize> {
-    app.project.pipelines.iter().position(|p| {
-        p.def.enabled
-            && p.def.sources.iter().any(|s| match s {
-                SourceDef::Inbox(d) => d.name.as_deref().unwrap_or("inbox") == source,
-                _ => false,
-            })
-    })
 }
 
 /// Writes the submission into `inbox/<unit>/` under a fresh name, completely or not at all
@@ -299,8 +321,8 @@ fn write_to_inbox(
     who: &str,
     ext: &str,
     bytes: &[u8],
-) -> WebResult<(PathBuf, String, String)> {
-    let (source, root) = inbox(app)?;
+) -> WebResult<(PathBuf, String, String, usize)> {
+    let (idx, source, root) = inbox(app)?;
     let dir = root.join(unit);
     std::fs::create_dir_all(&dir)
         .map_err(|e| WebError::Other(format!("无法创建 {}：{e}", dir.display())))?;
@@ -320,5 +342,5 @@ fn write_to_inbox(
     let path = dir.join(&name);
     crate::fsio::write_replace(&path, bytes)
         .map_err(|e| WebError::Other(format!("无法写入 {}：{e}", path.display())))?;
-    Ok((path, format!("{unit}/{name}"), source))
+    Ok((path, format!("{unit}/{name}"), source, idx))
 }
