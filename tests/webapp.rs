@@ -526,6 +526,13 @@ fn the_json_api_lists_filters_pages_and_searches() {
         .map(|i| i["value"].as_f64().unwrap_or(-1.0))
         .collect();
     assert!(vals.windows(2).all(|w| w[0] >= w[1]), "{vals:?}");
+    // What axum itself cannot read is refused in Chinese too: a page, or JSON for the API.
+    let r = get(port, "/inbox?page=x", Some(&ed));
+    assert_eq!(r.status, 400);
+    assert!(r.text().contains("请求中的参数无法识别"), "{}", r.text());
+    let r = get(port, "/api/items?page=x", Some(&ed));
+    assert_eq!(r.status, 400);
+    assert!(r.json()["error"].as_str().unwrap().contains("参数无法识别"));
     let bad = get(port, "/api/items?from=2026-13-01", Some(&ed));
     assert_eq!(bad.status, 400);
     assert!(bad.json()["error"].as_str().unwrap().contains("开始日期"));

@@ -369,10 +369,43 @@ pub fn router(app: Arc<App>) -> Router {
             app.clone(),
             auth::guard,
         ))
+        .layer(axum::middleware::from_fn(chinese_refusals))
         .layer(axum::middleware::map_response(headers))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(tower_http::compression::CompressionLayer::new().gzip(true))
         .with_state(app)
+}
+
+/// axum's own refusals of a request it cannot read (a malformed query, form or path value; a
+/// body over the limit) are English plain text: they become the Chinese error page, or the
+/// API's JSON error, with axum's detail kept for whoever reports it.
+async fn chinese_refusals(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let api = req.uri().path().starts_with("/api/");
+    let res = next.run(req).await;
+    let plain = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/plain"));
+    if !plain || !res.status().is_client_error() {
+        return res;
+    }
+    let status = res.status();
+    let body = axum::body::to_bytes(res.into_body(), 64 * 1024)
+        .await
+        .unwrap_or_default();
+    let detail = String::from_utf8_lossy(&body);
+    let msg = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            format!("提交的内容过大（上限 {} MB）", BODY_LIMIT / 1024 / 1024)
+        }
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "提交的格式不对：应为网页表单".to_string(),
+        _ => format!("请求中的参数无法识别（{}）", detail.trim()),
+    };
+    if api {
+        render::json_error(status, &msg)
+    } else {
+        render::error_page(status, &msg)
+    }
 }
 
 /// Headers every answer carries: no framing, no sniffing, scripts only from us.

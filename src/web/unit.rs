@@ -168,9 +168,24 @@ pub async fn submit(
             )));
         }
         // A file that names another unit is refused here: a reporter submits for its own.
-        if let Ok(d) = crate::collect::formats::read(std::path::Path::new(&fname), &data)
-            && let Some(named) = &d.unit
-            && app.project.registry.resolve(named).map(|u| u.name.as_str()) != Some(unit.as_str())
+        // (Reading a .docx is CPU work: off the async workers.)
+        let named = {
+            let (fname, data) = (fname.clone(), data.clone());
+            tokio::task::spawn_blocking(move || {
+                crate::collect::formats::read(std::path::Path::new(&fname), &data)
+                    .ok()
+                    .and_then(|d| d.unit)
+            })
+            .await
+            .map_err(|e| WebError::Other(format!("内部错误：{e}")))?
+        };
+        if let Some(named) = named
+            && app
+                .project
+                .registry
+                .resolve(&named)
+                .map(|u| u.name.as_str())
+                != Some(unit.as_str())
         {
             return Err(WebError::BadRequest(format!(
                 "文件中写明的报送单位是「{named}」，不是本账号所属的「{unit}」：请修改后再上传"
