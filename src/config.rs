@@ -400,6 +400,11 @@ pub enum PublicationKind {
 }
 
 impl Config {
+    /// The units that report and earn points (everything but the media), in config order.
+    pub fn reporting_units(&self) -> impl Iterator<Item = &UnitDef> {
+        self.units.iter().filter(|u| u.kind != UnitKind::Media)
+    }
+
     /// Parses and validates `caibian.toml` text.
     pub fn parse(path: &Path, text: &str) -> Result<Config, FileError> {
         let cfg: Config = diag::from_toml(path, text, 1)?;

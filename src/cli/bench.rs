@@ -156,6 +156,26 @@ fn compare(a: &std::path::Path, b: &std::path::Path) -> anyhow::Result<Vec<Strin
     Ok(diff)
 }
 
+/// Topics of generated benchmark articles (site and web benchmarks).
+pub(crate) const TOPICS: [&str; 16] = [
+    "乡村振兴",
+    "营商环境",
+    "生态环境保护",
+    "预算审查监督",
+    "养老服务",
+    "义务教育",
+    "食品安全",
+    "安全生产",
+    "城市更新",
+    "科技创新",
+    "知识产权保护",
+    "数字经济",
+    "耕地保护",
+    "河湖长制",
+    "文化遗产保护",
+    "基层治理",
+];
+
 /// N articles of realistic length (about 2,000 characters) in 8 columns with tags, from a
 /// fixed seed, so runs are comparable.
 pub fn generate(n: usize) -> SiteInput {
@@ -168,24 +188,6 @@ pub fn generate(n: usize) -> SiteInput {
         ("基层人大", "jiceng"),
         ("理论研讨", "lilun"),
         ("法治时评", "shiping"),
-    ];
-    const TOPICS: [&str; 16] = [
-        "乡村振兴",
-        "营商环境",
-        "生态环境保护",
-        "预算审查监督",
-        "养老服务",
-        "义务教育",
-        "食品安全",
-        "安全生产",
-        "城市更新",
-        "科技创新",
-        "知识产权保护",
-        "数字经济",
-        "耕地保护",
-        "河湖长制",
-        "文化遗产保护",
-        "基层治理",
     ];
     const PLACES: [&str; 12] = [
         "青山区",

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use rusqlite::params;
 
+use super::bench::TOPICS;
 use crate::collect::Cancel;
 use crate::project::Project;
 
@@ -57,24 +58,6 @@ const SECTIONS: [&str; 8] = [
     "理论研讨",
     "人大新闻",
     "法治时评",
-];
-const TOPICS: [&str; 16] = [
-    "乡村振兴",
-    "营商环境",
-    "生态环境保护",
-    "预算审查监督",
-    "养老服务",
-    "义务教育",
-    "食品安全",
-    "安全生产",
-    "城市更新",
-    "科技创新",
-    "知识产权保护",
-    "数字经济",
-    "耕地保护",
-    "河湖长制",
-    "文化遗产保护",
-    "基层治理",
 ];
 const ACTS: [&str; 8] = [
     "开展专题调研",

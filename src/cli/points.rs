@@ -116,9 +116,7 @@ pub(crate) fn ledger_lines(
     let store = project.open_store()?;
     let units: Vec<String> = project
         .config
-        .units
-        .iter()
-        .filter(|u| u.kind != crate::config::UnitKind::Media)
+        .reporting_units()
         .map(|u| u.name.clone())
         .collect();
     let today = super::adopt::day(as_of, project.tz())?;

@@ -167,15 +167,20 @@ impl Store {
             .query_row(params_from_iter(args.iter()), |r| r.get(0))
             .map_err(|e| self.err(e))?;
         let limit = f.limit.clamp(1, 500);
+        let all = if f.sort == ListSort::Value {
+            self.item_count()?
+        } else {
+            0
+        };
         let sql = match f.sort {
             // Two plans give the same order (value, then id, both descending). Walking the
             // value index and checking each item's filters reads (offset + limit) × N / total
             // entries; sorting the matches reads total. Walk when that is fewer — and only
             // when every item has a value, since the walk skips those without.
             ListSort::Value
-                if ((f.offset + limit) as u128) * (self.item_count()? as u128)
+                if ((f.offset + limit) as u128) * (all as u128)
                     < (total as u128) * (total as u128)
-                    && self.all_valued()? =>
+                    && self.valued_count()? == all =>
             {
                 format!(
                     "SELECT i.id FROM item_values v INDEXED BY item_values_total
@@ -241,13 +246,12 @@ impl Store {
         Ok((total, rows))
     }
 
-    /// Whether every item has a saved editorial value (item_values rows go with their item).
-    fn all_valued(&self) -> Result<bool> {
-        let n: i64 = self
-            .conn
+    /// Items with a saved editorial value (item_values rows go with their item, so this
+    /// equals the item count exactly when every item has one).
+    fn valued_count(&self) -> Result<i64> {
+        self.conn
             .query_row("SELECT count(*) FROM item_values", [], |r| r.get(0))
-            .map_err(|e| self.err(e))?;
-        Ok(n == self.item_count()?)
+            .map_err(|e| self.err(e))
     }
 
     pub fn item_full(&self, id: &str) -> Result<Option<ItemFull>> {

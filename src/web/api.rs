@@ -7,7 +7,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 
-use super::auth::Member;
+use super::auth::{Member, own_unit};
 use super::inbox::ListQuery;
 use super::search::SearchQuery;
 use super::{App, WebError, WebResult, render};
@@ -16,16 +16,6 @@ use crate::store::Role;
 /// Errors as `{"error": "…"}` with the status, not as an HTML page.
 fn json_err(e: WebError) -> Response {
     render::json_error(e.status(), &e.to_string())
-}
-
-fn own_unit(auth: &super::Auth) -> Option<String> {
-    // A reporter without a unit (the schema forbids it) matches nothing, never everything.
-    (auth.user.role == Role::Unit).then(|| {
-        auth.user
-            .unit
-            .clone()
-            .unwrap_or_else(|| "\u{0}没有单位".into())
-    })
 }
 
 pub async fn items(

@@ -268,7 +268,7 @@ async fn csrf_ok(req: Request, want: &str) -> (bool, Option<Request>) {
         .to_ascii_lowercase();
     if ctype.starts_with("multipart/form-data") {
         let ok = req.uri().query().is_some_and(|q| {
-            form_urlencoded(q)
+            form_pairs(q)
                 .iter()
                 .any(|(k, v)| k == "_csrf" && token_ok(v, want))
         });
@@ -282,31 +282,27 @@ async fn csrf_ok(req: Request, want: &str) -> (bool, Option<Request>) {
         return (false, None);
     };
     let ok = std::str::from_utf8(&bytes).is_ok_and(|s| {
-        form_urlencoded(s)
+        form_pairs(s)
             .iter()
             .any(|(k, v)| k == "_csrf" && token_ok(v, want))
     });
     (ok, Some(Request::from_parts(parts, Body::from(bytes))))
 }
 
-fn form_urlencoded(s: &str) -> Vec<(String, String)> {
-    serde_urlencoded_pairs(s)
+/// `a=1&b=%E4%B8%AD&b=2` → pairs in order, repeated keys kept (`+` is a space).
+pub(crate) fn form_pairs(s: &str) -> Vec<(String, String)> {
+    serde_urlencoded::from_str(s).unwrap_or_default()
 }
 
-/// `a=1&b=%E4%B8%AD` → pairs, `+` as space.
-pub(crate) fn serde_urlencoded_pairs(s: &str) -> Vec<(String, String)> {
-    s.split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            let dec = |x: &str| {
-                percent_encoding::percent_decode_str(&x.replace('+', " "))
-                    .decode_utf8_lossy()
-                    .into_owned()
-            };
-            (dec(k), dec(v))
-        })
-        .collect()
+/// A reporter's unit, `None` for office staff. A reporter without one (the schema forbids
+/// it) gets a name no unit has: it sees nothing, never everything.
+pub fn own_unit(auth: &Auth) -> Option<String> {
+    (auth.user.role == Role::Unit).then(|| {
+        auth.user
+            .unit
+            .clone()
+            .unwrap_or_else(|| "\u{0}没有单位".into())
+    })
 }
 
 // ---- extractors ----

@@ -8,7 +8,7 @@ use axum::response::Response;
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
-use super::auth::{Editor, serde_urlencoded_pairs};
+use super::auth::{Editor, form_pairs};
 use super::render::ser;
 use super::{App, WebError, WebResult, render};
 use crate::store::{ItemFilter, ListSort, Status};
@@ -193,7 +193,7 @@ pub async fn bulk(
     Editor(auth): Editor,
     body: Bytes,
 ) -> WebResult<Response> {
-    let form = serde_urlencoded_pairs(std::str::from_utf8(&body).unwrap_or(""));
+    let form = form_pairs(std::str::from_utf8(&body).unwrap_or(""));
     let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
     let ids: Vec<String> = form
         .iter()

@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use minijinja::context;
 use serde::Deserialize;
 
-use super::auth::{Editor, serde_urlencoded_pairs};
+use super::auth::{Editor, form_pairs};
 use super::render::ser;
 use super::{App, WebError, WebResult, render};
 use crate::cli::issue as ops;
@@ -237,7 +237,7 @@ pub async fn add(
     Path(key): IssuePath,
     body: Bytes,
 ) -> WebResult<Response> {
-    let form = serde_urlencoded_pairs(std::str::from_utf8(&body).unwrap_or(""));
+    let form = form_pairs(std::str::from_utf8(&body).unwrap_or(""));
     let ids: Vec<String> = form
         .iter()
         .filter(|(k, _)| k == "id")

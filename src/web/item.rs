@@ -87,7 +87,7 @@ pub async fn page(
         context! {
             sections => sections,
             outlets => outlets,
-            units => app.project.config.units.iter().filter(|u| u.kind != crate::config::UnitKind::Media).map(|u| u.name.clone()).collect::<Vec<_>>(),
+            units => app.project.config.reporting_units().map(|u| u.name.clone()).collect::<Vec<_>>(),
             levels => ["县", "市", "省", "国家"],
             media => ["简报", "刊物", "报纸", "网站", "电视", "广播"],
             hows => ["全文", "综合", "摘要"],

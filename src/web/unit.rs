@@ -14,35 +14,23 @@ use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 use serde::Deserialize;
 
-use super::auth::Member;
+use super::auth::{Member, own_unit};
 use super::inbox::ListQuery;
 use super::render::ser;
-use super::{App, Auth, WebError, WebResult, render};
+use super::{App, WebError, WebResult, render};
 use crate::collect::FrontMatter;
 use crate::collect::Silent;
 use crate::pipeline::{self, SourceDef, Trigger};
-use crate::store::Role;
 
 /// Largest upload accepted (the inbox itself takes files up to 64 MB).
 const MAX_UPLOAD: usize = 30 * 1024 * 1024;
-
-/// A reporter's unit. A reporter without one (the schema forbids it) would see nothing:
-/// an empty unit name matches no item, and is never read as "no filter".
-fn reporter(auth: &Auth) -> Option<String> {
-    (auth.user.role == Role::Unit).then(|| {
-        auth.user
-            .unit
-            .clone()
-            .unwrap_or_else(|| "\u{0}没有单位".into())
-    })
-}
 
 pub async fn my_items(
     State(app): State<Arc<App>>,
     Member(auth): Member,
     Query(mut q): Query<ListQuery>,
 ) -> WebResult<Response> {
-    let Some(unit) = reporter(&auth) else {
+    let Some(unit) = own_unit(&auth) else {
         return Ok(Redirect::to("/inbox").into_response());
     };
     if q.status.is_none() {
@@ -84,7 +72,7 @@ pub async fn my_items(
 }
 
 pub async fn form(State(app): State<Arc<App>>, Member(auth): Member) -> WebResult<Response> {
-    let Some(unit) = reporter(&auth) else {
+    let Some(unit) = own_unit(&auth) else {
         return Err(WebError::Forbidden(
             "报送表单供报送单位账号使用；编辑可把文件放进收件箱文件夹".into(),
         ));
@@ -124,7 +112,7 @@ pub async fn submit(
     Member(auth): Member,
     req: Request,
 ) -> WebResult<Response> {
-    let Some(unit) = reporter(&auth) else {
+    let Some(unit) = own_unit(&auth) else {
         return Err(WebError::Forbidden("报送表单供报送单位账号使用".into()));
     };
     let multipart = req

@@ -19,9 +19,7 @@ pub async fn page(State(app): State<Arc<App>>, Admin(auth): Admin) -> WebResult<
     let units: Vec<String> = app
         .project
         .config
-        .units
-        .iter()
-        .filter(|u| u.kind != crate::config::UnitKind::Media)
+        .reporting_units()
         .map(|u| u.name.clone())
         .collect();
     render::page(
